@@ -1,0 +1,263 @@
+//! Running a model checker the way the CLI and the tests need it.
+//!
+//! * progress at least every second on long runs (states, unique, depth, states/s);
+//! * a status per property: `holds` / `violated` for always-properties, `found` / `not_found`
+//!   for sometimes-properties;
+//! * **short** counterexamples: stateright 0.31 can report a long path for a discovery (a
+//!   discovery may be overwritten by a longer path while other properties are still open, and
+//!   multi-threaded BFS is not level-synchronous), so each violated property is re-checked
+//!   alone with one-thread BFS, which returns a shortest path to a violating state.
+
+use serde::Serialize;
+use stateright::{Checker, Expectation, HasDiscoveries, Model, Path};
+use std::collections::BTreeSet;
+use std::fmt::Debug;
+use std::hash::Hash;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+/// Search strategy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Breadth-first (no symmetry reduction in stateright 0.31).
+    Bfs,
+    /// Depth-first, with the model's symmetry reduction when one is given.
+    Dfs,
+}
+
+/// How to run.
+#[derive(Clone)]
+pub struct RunOptions<S> {
+    /// Worker threads.
+    pub threads: usize,
+    /// Search strategy.
+    pub strategy: Strategy,
+    /// Symmetry reduction (applied with DFS only).
+    pub symmetry: Option<fn(&S) -> S>,
+    /// Print progress lines to stderr every second.
+    pub progress: bool,
+    /// Re-run violated properties alone with one-thread BFS for a shortest trace.
+    pub shortest: bool,
+}
+
+/// Outcome of one property.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PropertyResult {
+    /// Property name.
+    pub name: String,
+    /// `always`, `sometimes` or `eventually`.
+    pub expectation: String,
+    /// `holds`, `violated`, `found` or `not_found`.
+    pub status: String,
+    /// Numbered steps of the counterexample (violated) or example (found).
+    pub trace: Option<Vec<String>>,
+    /// Explorer path (action indices) that opens the trace in `paxos explore`.
+    pub explorer_path: Option<String>,
+    /// Unique states the shortest-trace search explored until it found the trace.
+    pub states_to_trace: Option<usize>,
+}
+
+impl PropertyResult {
+    /// Whether this outcome makes the check fail.
+    pub fn is_failure(&self) -> bool {
+        self.status == "violated" || self.status == "not_found"
+    }
+}
+
+/// The result of a check.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Model name.
+    pub model: String,
+    /// The configuration, as JSON.
+    pub config: serde_json::Value,
+    /// States generated.
+    pub states: usize,
+    /// Unique states.
+    pub unique_states: usize,
+    /// Maximum depth.
+    pub max_depth: usize,
+    /// Wall time in seconds.
+    pub seconds: f64,
+    /// Every property.
+    pub properties: Vec<PropertyResult>,
+}
+
+impl Report {
+    /// Whether every property holds and every expected example was found.
+    pub fn ok(&self) -> bool {
+        self.properties.iter().all(|p| !p.is_failure())
+    }
+
+    /// Human-readable table and traces.
+    pub fn print_text(&self, out: &mut impl Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "{}: {} states, {} unique, max depth {}, {:.2} s",
+            self.model, self.states, self.unique_states, self.max_depth, self.seconds
+        )?;
+        writeln!(out)?;
+        writeln!(out, "{:<28} {:<10} status", "property", "kind")?;
+        for p in &self.properties {
+            writeln!(out, "{:<28} {:<10} {}", p.name, p.expectation, p.status)?;
+        }
+        for p in &self.properties {
+            if p.status != "violated" {
+                continue;
+            }
+            let trace = p.trace.as_deref().unwrap_or_default();
+            writeln!(out)?;
+            writeln!(
+                out,
+                "counterexample for `{}` ({} steps{}):",
+                p.name,
+                trace.len(),
+                p.states_to_trace
+                    .map(|n| format!(", found after {n} states"))
+                    .unwrap_or_default()
+            )?;
+            for line in trace {
+                writeln!(out, "  {line}")?;
+            }
+            if let Some(path) = &p.explorer_path {
+                writeln!(
+                    out,
+                    "  open it: paxos explore <same flags>, then http://127.0.0.1:3000/#/steps/{path}"
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn expectation_name(e: &Expectation) -> &'static str {
+    match e {
+        Expectation::Always => "always",
+        Expectation::Sometimes => "sometimes",
+        Expectation::Eventually => "eventually",
+    }
+}
+
+/// Runs `checker` to completion, printing progress every second when asked.
+fn drive<M: Model, C: Checker<M>>(checker: C, progress: bool, start: Instant) -> C
+where
+    M::State: Hash,
+{
+    let mut last = (Instant::now(), 0usize);
+    while !checker.is_done() {
+        std::thread::sleep(Duration::from_millis(50));
+        if progress && last.0.elapsed() >= Duration::from_secs(1) {
+            let n = checker.state_count();
+            let rate = (n - last.1) as f64 / last.0.elapsed().as_secs_f64();
+            eprintln!(
+                "[{:>6.1}s] states {}, unique {}, depth {}, {:.0} states/s",
+                start.elapsed().as_secs_f64(),
+                n,
+                checker.unique_state_count(),
+                checker.max_depth(),
+                rate
+            );
+            last = (Instant::now(), n);
+        }
+    }
+    checker.join()
+}
+
+/// Checks `model` and builds a report. `restrict(name)` returns the same model checking only
+/// property `name`; `trace` formats a path as numbered lines.
+pub fn check<M>(
+    name: &str,
+    config: serde_json::Value,
+    model: M,
+    opts: &RunOptions<M::State>,
+    restrict: impl Fn(&'static str) -> M,
+    trace: impl Fn(&M, &Path<M::State, M::Action>) -> Vec<String>,
+) -> Report
+where
+    M: Model + Clone + Send + Sync + 'static,
+    M::State: Hash + Debug + Clone + PartialEq + Send + Sync + 'static,
+    M::Action: Debug + Clone + PartialEq + Send + Sync + 'static,
+{
+    let start = Instant::now();
+    let props = model.properties();
+    let builder = model.clone().checker().threads(opts.threads.max(1));
+    let (states, unique, depth, discoveries) = match opts.strategy {
+        Strategy::Bfs => {
+            let c = drive(builder.spawn_bfs(), opts.progress, start);
+            (
+                c.state_count(),
+                c.unique_state_count(),
+                c.max_depth(),
+                c.discoveries(),
+            )
+        }
+        Strategy::Dfs => {
+            let builder = match opts.symmetry {
+                Some(f) => builder.symmetry_fn(f),
+                None => builder,
+            };
+            let c = drive(builder.spawn_dfs(), opts.progress, start);
+            (
+                c.state_count(),
+                c.unique_state_count(),
+                c.max_depth(),
+                c.discoveries(),
+            )
+        }
+    };
+    let seconds = start.elapsed().as_secs_f64();
+    let mut results = Vec::new();
+    for p in &props {
+        let found = discoveries.get(p.name);
+        let status = match (&p.expectation, found.is_some()) {
+            (Expectation::Sometimes, true) => "found",
+            (Expectation::Sometimes, false) => "not_found",
+            (_, true) => "violated",
+            (_, false) => "holds",
+        };
+        let mut result = PropertyResult {
+            name: p.name.to_string(),
+            expectation: expectation_name(&p.expectation).to_string(),
+            status: status.to_string(),
+            trace: found.map(|path| trace(&model, path)),
+            explorer_path: found.map(|path| path.encode(&model)),
+            states_to_trace: None,
+        };
+        if status == "violated" && opts.shortest {
+            let (path, n) = shortest_path(restrict(p.name), p.name);
+            if let Some(path) = path {
+                result.trace = Some(trace(&model, &path));
+                result.explorer_path = Some(path.encode(&model));
+                result.states_to_trace = Some(n);
+            }
+        }
+        results.push(result);
+    }
+    Report {
+        model: name.to_string(),
+        config,
+        states,
+        unique_states: unique,
+        max_depth: depth,
+        seconds,
+        properties: results,
+    }
+}
+
+/// One-thread BFS on a model that checks only `name`, stopping at the first discovery: a
+/// shortest path to a state that violates (or satisfies, for sometimes) the property. Also
+/// returns how many unique states were explored until then.
+pub fn shortest_path<M>(model: M, name: &'static str) -> (Option<Path<M::State, M::Action>>, usize)
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Hash + Debug + Clone + PartialEq + Send + Sync + 'static,
+    M::Action: Debug + Clone + PartialEq + Send + Sync + 'static,
+{
+    let c = model
+        .checker()
+        .threads(1)
+        .finish_when(HasDiscoveries::AnyOf(BTreeSet::from([name])))
+        .spawn_bfs()
+        .join();
+    (c.discovery(name), c.unique_state_count())
+}

@@ -1,0 +1,947 @@
+//! The checked claim for single-decree Paxos.
+//!
+//! This file is the whole claim in one place: the configuration ([`SingleConfig`], every knob),
+//! which faults are explored (network kind, loss, crashes, timers), the ghost history the
+//! properties are computed from ([`History`]), and the properties themselves
+//! ([`SingleModel::properties`]).
+//!
+//! # The model
+//!
+//! [`SingleModel`] wraps stateright's `ActorModel` of [`SingleActor`]s. The wrapper adds what an
+//! `ActorModel` cannot express: ghost variables that observe actor states after each step
+//! (stability of learners, crash-recovery bookkeeping), the rule that clients (the outside
+//! world) do not crash, readable action names (`P0 -> A1 Prepare(1.0)`), and optional client
+//! symmetry for the depth-first search.
+//!
+//! # Properties
+//!
+//! "Chosen" is Lamport's definition, computed from *every vote ever cast* (recorded in the
+//! history when an acceptor sends `Accepted`), never from what actors currently remember:
+//! `v` is chosen at ballot `b` when a majority of acceptors voted `(b, v)`.
+//!
+//! | name | kind | meaning |
+//! |---|---|---|
+//! | `agreement` | always | at most one value is ever chosen |
+//! | `validity` | always | only a value some client proposed is chosen |
+//! | `learner-agreement` | always | every value a live learner learned is chosen (so no two learners differ) |
+//! | `stability` | always | a learner's value, once learned, never changes or disappears, across crash and recovery |
+//! | `durability` | always | a live acceptor's promise is at least every ballot it ever promised or voted in |
+//! | `ballot-safety` | always | once `v` is chosen at `b`, every `Accept` at a higher ballot carries `v` |
+//! | `linearizable` | always | the clients' history is linearizable for a write-once register |
+//! | `value-chosen` | sometimes | some value gets chosen |
+//! | `chosen-after-recovery` | sometimes | a value is chosen after an acceptor crashed and recovered (only with crashes) |
+//! | `second-proposer-completes` | sometimes | a proposer gets chosen a value first voted for under another proposer's ballot (only with 2+ proposers) |
+//!
+//! Linearizability is checked exactly but compactly. For a consensus object (write-once
+//! register) a history is linearizable iff every completed operation returned the same value `v`
+//! and some `Propose(v)` was invoked before the first response: the winning proposal is
+//! linearized first, every other operation after it.
+
+use crate::ballot::Ballot;
+use crate::single::{
+    quorum, Acceptor, Bug, Client, Learner, Msg, Node, Proposer, SingleActor, SingleState, Value,
+};
+use serde::Serialize;
+use stateright::actor::{
+    model_timeout, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, LossyNetwork,
+    Network,
+};
+use stateright::{Expectation, Model, Path, Property, Rewrite, RewritePlan};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// How roles are placed in processes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Merge {
+    /// Every role is its own actor.
+    None,
+    /// `acceptors` nodes, each running proposer, acceptor and learner.
+    All,
+    /// Separate proposers; `acceptors` nodes each running acceptor and learner.
+    AcceptorLearner,
+}
+
+impl Merge {
+    /// Command-line names.
+    pub const NAMES: [&'static str; 3] = ["none", "all", "acceptor-learner"];
+    /// Parses a command-line name.
+    pub fn parse(s: &str) -> Option<Merge> {
+        match s {
+            "none" => Some(Merge::None),
+            "all" => Some(Merge::All),
+            "acceptor-learner" => Some(Merge::AcceptorLearner),
+            _ => None,
+        }
+    }
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Merge::None => "none",
+            Merge::All => "all",
+            Merge::AcceptorLearner => "acceptor-learner",
+        }
+    }
+}
+
+/// How learners find out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LearnMode {
+    /// Acceptors send every vote to every learner, which counts same-ballot votes.
+    Votes,
+    /// Acceptors answer only the proposer, which informs the learners with `Chosen`.
+    Proposer,
+}
+
+impl LearnMode {
+    /// Command-line names.
+    pub const NAMES: [&'static str; 2] = ["votes", "proposer"];
+    /// Parses a command-line name.
+    pub fn parse(s: &str) -> Option<LearnMode> {
+        match s {
+            "votes" => Some(LearnMode::Votes),
+            "proposer" => Some(LearnMode::Proposer),
+            _ => None,
+        }
+    }
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+/// The network semantics explored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkKind {
+    /// FIFO per directed pair of actors.
+    Ordered,
+    /// Any order, each message delivered at most once.
+    UnorderedNonduplicating,
+    /// Any order, any message may be delivered again.
+    UnorderedDuplicating,
+}
+
+impl NetworkKind {
+    /// Command-line names.
+    pub const NAMES: [&'static str; 3] = [
+        "ordered",
+        "unordered_nonduplicating",
+        "unordered_duplicating",
+    ];
+    /// Parses a command-line name.
+    pub fn parse(s: &str) -> Option<NetworkKind> {
+        match s {
+            "ordered" => Some(NetworkKind::Ordered),
+            "unordered_nonduplicating" => Some(NetworkKind::UnorderedNonduplicating),
+            "unordered_duplicating" => Some(NetworkKind::UnorderedDuplicating),
+            _ => None,
+        }
+    }
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+    fn network(self) -> Network<Msg> {
+        match self {
+            NetworkKind::Ordered => Network::new_ordered([]),
+            NetworkKind::UnorderedNonduplicating => Network::new_unordered_nonduplicating([]),
+            NetworkKind::UnorderedDuplicating => Network::new_unordered_duplicating([]),
+        }
+    }
+}
+
+/// Every knob of a single-decree model.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct SingleConfig {
+    /// Number of proposers (ignored with `merge = all`: every node proposes).
+    pub proposers: usize,
+    /// Number of acceptors (with `merge = all` or `acceptor-learner`: number of nodes).
+    pub acceptors: usize,
+    /// Number of learners (ignored when learners are merged into nodes).
+    pub learners: usize,
+    /// Role placement.
+    pub merge: Merge,
+    /// How learners learn.
+    pub learn: LearnMode,
+    /// Number of clients; client `i` proposes value `i + 1`.
+    pub clients: usize,
+    /// Network semantics.
+    pub network: NetworkKind,
+    /// Whether messages may be lost. On an ordered or non-duplicating network this adds
+    /// explicit drops. On a duplicating network any message may already stay undelivered
+    /// forever, which is loss as far as every actor can tell, so explicit drops are pruned
+    /// there (they would only multiply network states, not actor behaviours).
+    pub lossy: bool,
+    /// Bound on simultaneously crashed actors (clients never crash).
+    pub max_crashes: usize,
+    /// Whether proposers and clients have retry timers.
+    pub timers: bool,
+    /// Highest round a proposer may start.
+    pub max_round: u32,
+    /// Bound on the number of distinct ballots started across all proposers (0: only
+    /// `max_round` bounds them). A step that would start one more ballot is cut off.
+    pub max_ballots: usize,
+    /// Whether acceptors answer refusals with `Nack`.
+    pub nacks: bool,
+    /// Whether a proposer restarts at once on a `Nack` (the duelling-proposers setting).
+    pub eager_retry: bool,
+    /// Seeded bug.
+    #[serde(serialize_with = "ser_bug")]
+    pub bug: Bug,
+    /// Record phase-1 messages (`Prepare`, `Promise`) in the history too (for refinement).
+    pub record_phase1: bool,
+}
+
+fn ser_bug<S: serde::Serializer>(b: &Bug, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(b.name())
+}
+
+/// The named configurations.
+pub const CONFIG_NAMES: [&str; 3] = ["compat", "roles", "faults"];
+
+impl SingleConfig {
+    /// Looks up a named configuration.
+    pub fn named(name: &str) -> Option<SingleConfig> {
+        match name {
+            // 3 merged nodes, 2 clients, non-duplicating network, no timers, no crashes: the job
+            // of stateright's own examples/paxos.rs.
+            "compat" => Some(SingleConfig {
+                proposers: 3,
+                acceptors: 3,
+                learners: 3,
+                merge: Merge::All,
+                learn: LearnMode::Proposer,
+                clients: 2,
+                network: NetworkKind::UnorderedNonduplicating,
+                lossy: false,
+                max_crashes: 0,
+                timers: false,
+                max_round: 3,
+                max_ballots: 0,
+                nacks: false,
+                eager_retry: false,
+                bug: Bug::None,
+                record_phase1: false,
+            }),
+            // Every role separate: 2 proposers, 3 acceptors, 1 learner, 2 clients.
+            "roles" => Some(SingleConfig {
+                proposers: 2,
+                acceptors: 3,
+                learners: 1,
+                merge: Merge::None,
+                learn: LearnMode::Votes,
+                clients: 2,
+                network: NetworkKind::UnorderedNonduplicating,
+                lossy: false,
+                max_crashes: 0,
+                timers: false,
+                max_round: 3,
+                max_ballots: 0,
+                nacks: false,
+                eager_retry: false,
+                bug: Bug::None,
+                record_phase1: true,
+            }),
+            // `roles` on a lossy duplicating network, one crash at a time, retries, 2 rounds.
+            "faults" => Some(SingleConfig {
+                network: NetworkKind::UnorderedDuplicating,
+                lossy: true,
+                max_crashes: 1,
+                timers: true,
+                max_round: 2,
+                max_ballots: 3,
+                nacks: true,
+                ..Self::named("roles").unwrap()
+            }),
+            _ => None,
+        }
+    }
+
+    /// Checks the configuration, explaining what is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.acceptors < 3 {
+            return Err(format!(
+                "--acceptors {}: Paxos needs at least 3 acceptors; a majority quorum of 3 \
+                 tolerates one failed acceptor, fewer tolerate none",
+                self.acceptors
+            ));
+        }
+        if self.acceptors > 64 {
+            return Err("--acceptors: at most 64 acceptors are supported".into());
+        }
+        if self.clients == 0 {
+            return Err("--clients 0: at least one client is needed to propose a value".into());
+        }
+        if self.merge != Merge::All && self.proposers == 0 {
+            return Err("--proposers 0: at least one proposer is needed".into());
+        }
+        if self.merge == Merge::None && self.learners == 0 {
+            return Err("--learners 0: at least one learner is needed".into());
+        }
+        if self.max_round == 0 {
+            return Err("--max-round 0: proposers need at least round 1".into());
+        }
+        if self.actor_count() > 60 {
+            return Err("too many actors for a model (at most 60)".into());
+        }
+        Ok(())
+    }
+
+    /// Actors, in index order: proposers, acceptors or nodes, learners, clients.
+    pub fn layout(&self) -> Layout {
+        let mut kinds = Vec::new();
+        let (p, a, l) = match self.merge {
+            Merge::None => (self.proposers, self.acceptors, self.learners),
+            Merge::All => (0, self.acceptors, 0),
+            Merge::AcceptorLearner => (self.proposers, self.acceptors, 0),
+        };
+        kinds.extend(std::iter::repeat_n(Kind::Proposer, p));
+        let node = match self.merge {
+            Merge::None => Kind::Acceptor,
+            _ => Kind::Node,
+        };
+        kinds.extend(std::iter::repeat_n(node, a));
+        kinds.extend(std::iter::repeat_n(Kind::Learner, l));
+        kinds.extend(std::iter::repeat_n(Kind::Client, self.clients));
+        let ids = |pred: &dyn Fn(Kind) -> bool| -> Vec<Id> {
+            (0..kinds.len())
+                .filter(|i| pred(kinds[*i]))
+                .map(Id::from)
+                .collect()
+        };
+        let merge = self.merge;
+        Layout {
+            proposers: ids(&|k| k == Kind::Proposer || (k == Kind::Node && merge == Merge::All)),
+            acceptors: ids(&|k| k == Kind::Acceptor || k == Kind::Node),
+            learners: ids(&|k| k == Kind::Learner || k == Kind::Node),
+            clients: ids(&|k| k == Kind::Client),
+            kinds,
+        }
+    }
+
+    fn actor_count(&self) -> usize {
+        let (p, l) = match self.merge {
+            Merge::None => (self.proposers, self.learners),
+            Merge::All => (0, 0),
+            Merge::AcceptorLearner => (self.proposers, 0),
+        };
+        p + self.acceptors + l + self.clients
+    }
+
+    /// The actors of this configuration (also used by the runtime for one node).
+    pub fn actors(&self) -> Vec<SingleActor> {
+        let lay = self.layout();
+        let retry = self.timers.then(model_timeout);
+        let proposer = |index: usize| Proposer {
+            index: index as u32,
+            acceptors: lay.acceptors.clone(),
+            retry: retry.clone(),
+            eager_retry: self.eager_retry,
+            max_round: self.max_round,
+            notify: match self.learn {
+                LearnMode::Proposer => lay.learners.clone(),
+                LearnMode::Votes => Vec::new(),
+            },
+            bug: self.bug,
+        };
+        let acceptor = || Acceptor {
+            learners: match self.learn {
+                LearnMode::Votes => lay.learners.clone(),
+                LearnMode::Proposer => Vec::new(),
+            },
+            nacks: self.nacks,
+            bug: self.bug,
+        };
+        let learner = || Learner {
+            acceptors: lay.acceptors.clone(),
+            bug: self.bug,
+        };
+        let mut actors = Vec::new();
+        let mut client_no = 0;
+        for (i, kind) in lay.kinds.iter().enumerate() {
+            let id = Id::from(i);
+            actors.push(match kind {
+                Kind::Proposer => SingleActor::Proposer(proposer(lay.proposer_index(id))),
+                Kind::Acceptor => SingleActor::Acceptor(acceptor()),
+                Kind::Learner => SingleActor::Learner(learner()),
+                Kind::Node => SingleActor::Node(Node {
+                    proposer: (self.merge == Merge::All).then(|| proposer(lay.proposer_index(id))),
+                    acceptor: Some(acceptor()),
+                    learner: Some(learner()),
+                }),
+                Kind::Client => {
+                    client_no += 1;
+                    SingleActor::Client(Client {
+                        value: client_no as Value,
+                        proposers: lay.proposers.clone(),
+                        learners: lay.learners.clone(),
+                        first: client_no - 1,
+                        retry: retry.clone(),
+                    })
+                }
+            });
+        }
+        actors
+    }
+
+    /// One-line human summary.
+    pub fn summary(&self) -> String {
+        let roles = match self.merge {
+            Merge::None => format!(
+                "{} proposers, {} acceptors, {} learners",
+                self.proposers, self.acceptors, self.learners
+            ),
+            Merge::All => format!("{} merged nodes", self.acceptors),
+            Merge::AcceptorLearner => format!(
+                "{} proposers, {} acceptor+learner nodes",
+                self.proposers, self.acceptors
+            ),
+        };
+        let mut s = format!(
+            "{roles}, learn via {}, {} clients, {} network{}",
+            self.learn.name(),
+            self.clients,
+            self.network.name(),
+            if self.lossy { " (lossy)" } else { "" }
+        );
+        if self.max_crashes > 0 {
+            s += &format!(", max {} crashed", self.max_crashes);
+        }
+        s += if self.timers {
+            ", retries"
+        } else {
+            ", no timers"
+        };
+        s += &format!(", rounds <= {}", self.max_round);
+        if self.max_ballots > 0 {
+            s += &format!(", ballots <= {}", self.max_ballots);
+        }
+        if self.nacks {
+            s += ", nacks";
+        }
+        if self.eager_retry {
+            s += ", eager retry";
+        }
+        if self.bug != Bug::None {
+            s += &format!(", BUG {}", self.bug.name());
+        }
+        s
+    }
+}
+
+/// What kind of actor sits at an index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Separate proposer.
+    Proposer,
+    /// Separate acceptor.
+    Acceptor,
+    /// Separate learner.
+    Learner,
+    /// Merged node.
+    Node,
+    /// Client.
+    Client,
+}
+
+/// Actor ids by role.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    /// Kind of each actor, by index.
+    pub kinds: Vec<Kind>,
+    /// Actors running a proposer, in proposer-index order.
+    pub proposers: Vec<Id>,
+    /// Actors running an acceptor, in acceptor-index order.
+    pub acceptors: Vec<Id>,
+    /// Actors running a learner.
+    pub learners: Vec<Id>,
+    /// Clients.
+    pub clients: Vec<Id>,
+}
+
+impl Layout {
+    /// Index of `id` among the proposers.
+    pub fn proposer_index(&self, id: Id) -> usize {
+        self.proposers.iter().position(|p| *p == id).unwrap_or(0)
+    }
+    /// Index of `id` among the acceptors.
+    pub fn acceptor_index(&self, id: Id) -> Option<usize> {
+        self.acceptors.iter().position(|p| *p == id)
+    }
+    /// Short name of an actor: `P0`, `A1`, `L0`, `N2`, `C1`.
+    pub fn name(&self, id: Id) -> String {
+        let i = usize::from(id);
+        let Some(kind) = self.kinds.get(i) else {
+            return format!("?{i}");
+        };
+        let (prefix, list) = match kind {
+            Kind::Proposer => ("P", &self.proposers),
+            Kind::Acceptor | Kind::Node => {
+                (if *kind == Kind::Node { "N" } else { "A" }, &self.acceptors)
+            }
+            Kind::Learner => ("L", &self.learners),
+            Kind::Client => ("C", &self.clients),
+        };
+        let n = list.iter().position(|x| *x == id).unwrap_or(0);
+        format!("{prefix}{n}")
+    }
+}
+
+/// Ghost history: what happened, for the properties. Never read by actors.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct History {
+    /// Every vote cast: `(ballot, value, acceptor index)` for each `Accepted` sent (2b).
+    pub votes: BTreeSet<(Ballot, Value, u8)>,
+    /// Every `Accept(ballot, value)` sent (2a).
+    pub proposals: BTreeSet<(Ballot, Value)>,
+    /// Every `Prepare` ballot sent (1a).
+    pub prepares: BTreeSet<Ballot>,
+    /// Every `Promise` sent (1b), `(acceptor index, ballot, reported vote)`, when recorded.
+    pub promises: BTreeSet<(u8, Ballot, Option<(Ballot, Value)>)>,
+    /// Highest ballot each acceptor (by index) ever promised or voted in.
+    pub max_promised: Vec<Option<Ballot>>,
+    /// Values clients asked to propose (invocations).
+    pub invoked: BTreeSet<Value>,
+    /// The value of the first response any client received.
+    pub first_response: Option<Value>,
+    /// Set when the client history stopped being linearizable.
+    pub nonlinearizable: bool,
+    /// First value each actor (by index) learned, when it runs a learner.
+    pub learned: Vec<Option<Value>>,
+    /// Set when a learner's value changed or disappeared.
+    pub unstable: bool,
+    /// Set when an acceptor recovered from a crash while nothing was chosen yet.
+    pub recovered_before_choice: bool,
+}
+
+impl Rewrite<Id> for History {
+    fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
+        // Only client ids are permuted by the symmetry reduction and the history holds none
+        // except through per-actor vectors.
+        History {
+            learned: self.learned.rewrite(plan),
+            ..self.clone()
+        }
+    }
+}
+
+impl History {
+    /// Values chosen at some ballot, from every vote ever cast: `(ballot, value)` pairs with a
+    /// majority of acceptors (a true majority, whatever quorum a bugged model uses).
+    pub fn chosen(&self, acceptors: usize) -> Vec<(Ballot, Value)> {
+        let mut count: BTreeMap<(Ballot, Value), usize> = BTreeMap::new();
+        for (b, v, _) in &self.votes {
+            *count.entry((*b, *v)).or_default() += 1;
+        }
+        let q = quorum(acceptors, Bug::None);
+        count
+            .into_iter()
+            .filter(|(_, n)| *n >= q)
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    fn record_out(cfg: &SingleConfig, h: &History, env: Envelope<&Msg>) -> Option<History> {
+        let lay_acceptor = |id: Id| -> Option<u8> {
+            // Acceptors are the contiguous block after the separate proposers.
+            let first = match cfg.merge {
+                Merge::All => 0,
+                _ => cfg.proposers,
+            };
+            let i = usize::from(id);
+            (i >= first && i < first + cfg.acceptors).then(|| (i - first) as u8)
+        };
+        let mut h2 = None::<History>;
+        fn h2m<'a>(h2: &'a mut Option<History>, h: &History) -> &'a mut History {
+            h2.get_or_insert_with(|| h.clone())
+        }
+        match *env.msg {
+            Msg::Propose(v) => {
+                if !h.invoked.contains(&v) {
+                    h2m(&mut h2, h).invoked.insert(v);
+                }
+            }
+            Msg::Accept(b, v) => {
+                if !h.proposals.contains(&(b, v)) {
+                    h2m(&mut h2, h).proposals.insert((b, v));
+                }
+            }
+            Msg::Accepted(b, v) => {
+                let a = lay_acceptor(env.src)?;
+                if !h.votes.contains(&(b, v, a)) {
+                    h2m(&mut h2, h).votes.insert((b, v, a));
+                }
+                if h.max_promised[a as usize] < Some(b) {
+                    h2m(&mut h2, h).max_promised[a as usize] = Some(b);
+                }
+            }
+            Msg::Promise(b, vote) => {
+                let a = lay_acceptor(env.src)?;
+                if h.max_promised[a as usize] < Some(b) {
+                    h2m(&mut h2, h).max_promised[a as usize] = Some(b);
+                }
+                if cfg.record_phase1 && !h.promises.contains(&(a, b, vote)) {
+                    h2m(&mut h2, h).promises.insert((a, b, vote));
+                }
+            }
+            Msg::Prepare(b) => {
+                if !h.prepares.contains(&b) {
+                    h2m(&mut h2, h).prepares.insert(b);
+                }
+            }
+            _ => {}
+        }
+        h2
+    }
+
+    fn record_in(_cfg: &SingleConfig, h: &History, env: Envelope<&Msg>) -> Option<History> {
+        // Only deliveries the client acted on reach here (stateright skips no-op deliveries),
+        // so these are exactly the responses of the client's operations.
+        let v = match *env.msg {
+            Msg::Decided(v) | Msg::Learned(Some(v)) => v,
+            _ => return None,
+        };
+        match h.first_response {
+            None => {
+                let mut h2 = h.clone();
+                h2.first_response = Some(v);
+                if !h.invoked.contains(&v) {
+                    h2.nonlinearizable = true;
+                }
+                Some(h2)
+            }
+            Some(f) if f != v && !h.nonlinearizable => {
+                let mut h2 = h.clone();
+                h2.nonlinearizable = true;
+                Some(h2)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The state of a single-decree model.
+pub type SingleModelState = ActorModelState<SingleActor, History>;
+/// An action of a single-decree model.
+pub type SingleAction = ActorModelAction<Msg, crate::single::Timer, ()>;
+
+/// The single-decree Paxos model: stateright's `ActorModel` plus ghost variables and
+/// properties (see the module docs).
+#[derive(Clone)]
+pub struct SingleModel {
+    /// The configuration.
+    pub cfg: SingleConfig,
+    /// Actor layout.
+    pub layout: Layout,
+    /// The wrapped actor model.
+    pub inner: ActorModel<SingleActor, SingleConfig, History>,
+    /// When set, only this property is checked (used for shortest counterexamples).
+    pub only: Option<&'static str>,
+}
+
+impl SingleModel {
+    /// Builds the model of `cfg` (which must be valid).
+    pub fn new(cfg: SingleConfig) -> SingleModel {
+        let layout = cfg.layout();
+        let history = History {
+            max_promised: vec![None; cfg.acceptors],
+            learned: vec![None; layout.kinds.len()],
+            ..History::default()
+        };
+        let inner = ActorModel::new(cfg.clone(), history)
+            .actors(cfg.actors())
+            .init_network(cfg.network.network())
+            .lossy_network(if cfg.lossy {
+                LossyNetwork::Yes
+            } else {
+                LossyNetwork::No
+            })
+            .max_crashes(cfg.max_crashes)
+            .record_msg_out(History::record_out)
+            .record_msg_in(History::record_in);
+        SingleModel {
+            cfg,
+            layout,
+            inner,
+            only: None,
+        }
+    }
+
+    /// The same model checking only property `name`.
+    pub fn only(mut self, name: &'static str) -> Self {
+        self.only = Some(name);
+        self
+    }
+
+    /// Updates the ghost variables that observe actor states after a step.
+    fn observe(
+        &self,
+        prev: Option<&SingleModelState>,
+        action: Option<&SingleAction>,
+        s: &mut SingleModelState,
+    ) {
+        if let (Some(prev), Some(ActorModelAction::Recover(id))) = (prev, action) {
+            if self.layout.acceptor_index(*id).is_some()
+                && prev.history.chosen(self.cfg.acceptors).is_empty()
+                && !prev.history.recovered_before_choice
+            {
+                s.history.recovered_before_choice = true;
+            }
+        }
+        for i in 0..s.actor_states.len() {
+            if s.crashed[i] {
+                continue;
+            }
+            let Some(l) = s.actor_states[i].learner() else {
+                continue;
+            };
+            let ghost = s.history.learned[i];
+            match (ghost, l.learned) {
+                (None, Some(v)) => s.history.learned[i] = Some(v),
+                (Some(g), cur) if cur != Some(g) && !s.history.unstable => {
+                    s.history.unstable = true
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Names an action the way traces print it: `P0 -> A1 Prepare(1.0)`.
+    pub fn describe(&self, action: &SingleAction) -> String {
+        let n = |id: &Id| self.layout.name(*id);
+        match action {
+            ActorModelAction::Deliver { src, dst, msg } => {
+                format!("{} -> {} {msg}", n(src), n(dst))
+            }
+            ActorModelAction::Drop(env) => {
+                format!("drop {} -> {} {}", n(&env.src), n(&env.dst), env.msg)
+            }
+            ActorModelAction::Timeout(id, t) => format!("{} timeout {t:?}", n(id)),
+            ActorModelAction::Crash(id) => format!("{} crashes", n(id)),
+            ActorModelAction::Recover(id) => format!("{} recovers", n(id)),
+            ActorModelAction::SelectRandom { actor, .. } => format!("{} random", n(actor)),
+        }
+    }
+
+    /// Live acceptors' states, with their acceptor index.
+    fn live_acceptors<'a>(
+        &'a self,
+        s: &'a SingleModelState,
+    ) -> impl Iterator<Item = (usize, &'a crate::single::AcceptorState)> + 'a {
+        self.layout
+            .acceptors
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| !s.crashed[usize::from(**id)])
+            .filter_map(|(a, id)| {
+                s.actor_states[usize::from(*id)]
+                    .acceptor()
+                    .map(|st| (a, st))
+            })
+    }
+
+    fn all_properties() -> Vec<Property<SingleModel>> {
+        vec![
+            Property::always("agreement", |m: &SingleModel, s: &SingleModelState| {
+                s.history
+                    .chosen(m.cfg.acceptors)
+                    .iter()
+                    .map(|c| c.1)
+                    .collect::<BTreeSet<_>>()
+                    .len()
+                    <= 1
+            }),
+            Property::always("validity", |m: &SingleModel, s: &SingleModelState| {
+                s.history
+                    .chosen(m.cfg.acceptors)
+                    .iter()
+                    .all(|(_, v)| s.history.invoked.contains(v))
+            }),
+            Property::always(
+                "learner-agreement",
+                |m: &SingleModel, s: &SingleModelState| {
+                    let chosen: BTreeSet<Value> = s
+                        .history
+                        .chosen(m.cfg.acceptors)
+                        .iter()
+                        .map(|c| c.1)
+                        .collect();
+                    s.actor_states.iter().enumerate().all(|(i, st)| {
+                        s.crashed[i]
+                            || st
+                                .learner()
+                                .and_then(|l| l.learned)
+                                .is_none_or(|v| chosen.contains(&v))
+                    })
+                },
+            ),
+            Property::always("stability", |_: &SingleModel, s: &SingleModelState| {
+                !s.history.unstable
+            }),
+            Property::always("durability", |m: &SingleModel, s: &SingleModelState| {
+                m.live_acceptors(s)
+                    .all(|(a, st)| st.promised >= s.history.max_promised[a])
+            }),
+            Property::always("ballot-safety", |m: &SingleModel, s: &SingleModelState| {
+                s.history.chosen(m.cfg.acceptors).iter().all(|(b, v)| {
+                    s.history
+                        .proposals
+                        .iter()
+                        .all(|(b2, v2)| b2 <= b || v2 == v)
+                })
+            }),
+            Property::always("linearizable", |_: &SingleModel, s: &SingleModelState| {
+                !s.history.nonlinearizable
+            }),
+            Property::sometimes("value-chosen", |m: &SingleModel, s: &SingleModelState| {
+                !s.history.chosen(m.cfg.acceptors).is_empty()
+            }),
+            Property::sometimes(
+                "chosen-after-recovery",
+                |m: &SingleModel, s: &SingleModelState| {
+                    s.history.recovered_before_choice
+                        && !s.history.chosen(m.cfg.acceptors).is_empty()
+                },
+            ),
+            Property::sometimes(
+                "second-proposer-completes",
+                |m: &SingleModel, s: &SingleModelState| {
+                    s.history.chosen(m.cfg.acceptors).iter().any(|(b, v)| {
+                        !s.history
+                            .chosen(m.cfg.acceptors)
+                            .iter()
+                            .any(|(b1, _)| b1 < b)
+                            && s.history
+                                .votes
+                                .iter()
+                                .any(|(b1, v1, _)| v1 == v && b1 < b && b1.proposer != b.proposer)
+                    })
+                },
+            ),
+        ]
+    }
+
+    /// Names of the properties this configuration checks.
+    pub fn property_names(&self) -> Vec<&'static str> {
+        self.properties().iter().map(|p| p.name).collect()
+    }
+
+    /// Formats a path as numbered lines, `1. C0 -> P0 Propose(1)`.
+    pub fn format_trace(&self, path: &Path<SingleModelState, SingleAction>) -> Vec<String> {
+        path.clone()
+            .into_actions()
+            .iter()
+            .enumerate()
+            .map(|(i, a)| format!("{}. {}", i + 1, self.describe(a)))
+            .collect()
+    }
+}
+
+impl Model for SingleModel {
+    type State = SingleModelState;
+    type Action = SingleAction;
+
+    fn init_states(&self) -> Vec<Self::State> {
+        let mut states = self.inner.init_states();
+        for s in &mut states {
+            self.observe(None, None, s);
+        }
+        states
+    }
+
+    fn actions(&self, state: &Self::State, actions: &mut Vec<Self::Action>) {
+        self.inner.actions(state, actions);
+        // Clients are the outside world, not a fault domain of the protocol: they do not crash.
+        let duplicating = self.cfg.network == NetworkKind::UnorderedDuplicating;
+        actions.retain(|a| match a {
+            ActorModelAction::Crash(id) => self.layout.kinds[usize::from(*id)] != Kind::Client,
+            // On a duplicating network a message may already go undelivered forever, so an
+            // explicit drop adds no behaviour of the actors; pruning it keeps the state
+            // space to the behaviours that matter (see `SingleConfig::lossy`).
+            ActorModelAction::Drop(_) => !duplicating,
+            _ => true,
+        });
+    }
+
+    fn next_state(&self, last: &Self::State, action: Self::Action) -> Option<Self::State> {
+        let mut next = self.inner.next_state(last, action.clone())?;
+        // stateright's duplicating network remembers the last delivered message only to tell
+        // states apart in its explorer; it never affects behaviour. Canonicalize it away.
+        if let Network::UnorderedDuplicating(_, last_msg) = &mut next.network {
+            *last_msg = None;
+        }
+        self.observe(Some(last), Some(&action), &mut next);
+        Some(next)
+    }
+
+    fn format_action(&self, action: &Self::Action) -> String {
+        self.describe(action)
+    }
+
+    fn format_step(&self, last: &Self::State, action: Self::Action) -> Option<String> {
+        self.inner.format_step(last, action)
+    }
+
+    fn as_svg(&self, path: Path<Self::State, Self::Action>) -> Option<String> {
+        self.inner.as_svg(path)
+    }
+
+    fn within_boundary(&self, state: &Self::State) -> bool {
+        self.cfg.max_ballots == 0 || state.history.prepares.len() <= self.cfg.max_ballots
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        Self::all_properties()
+            .into_iter()
+            .filter(|p| match p.name {
+                "chosen-after-recovery" => self.cfg.max_crashes > 0,
+                "second-proposer-completes" => self.layout.proposers.len() >= 2,
+                _ => true,
+            })
+            .filter(|p| self.only.is_none_or(|o| o == p.name))
+            .collect()
+    }
+}
+
+/// Canonical representative of a state under permutations of the clients (a true symmetry:
+/// clients carry their value and target in their state and never crash, and no protocol
+/// decision depends on the order of client ids). Proposers are *not* permuted: ballots order
+/// them, so they are not interchangeable.
+pub fn client_symmetry(s: &SingleModelState) -> SingleModelState {
+    let keys: Vec<(u8, usize, Option<&SingleState>)> = s
+        .actor_states
+        .iter()
+        .enumerate()
+        .map(|(i, st)| match **st {
+            SingleState::Client(_) => (1, 0, Some(&**st)),
+            _ => (0, i, None),
+        })
+        .collect();
+    let plan = RewritePlan::<Id, _>::from_values_to_sort(&keys);
+    ActorModelState {
+        actor_states: plan.reindex(&s.actor_states),
+        network: s.network.rewrite(&plan),
+        timers_set: plan.reindex(&s.timers_set),
+        random_choices: plan.reindex(&s.random_choices),
+        crashed: plan.reindex(&s.crashed),
+        actor_storages: plan.reindex(&s.actor_storages),
+        history: s.history.rewrite(&plan),
+    }
+}
+
+impl fmt::Display for SingleConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.summary())
+    }
+}
+
+/// The expectation name used in reports.
+pub fn expectation_name(e: &Expectation) -> &'static str {
+    match e {
+        Expectation::Always => "always",
+        Expectation::Sometimes => "sometimes",
+        Expectation::Eventually => "eventually",
+    }
+}

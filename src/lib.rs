@@ -1,0 +1,20 @@
+//! # paxos
+//!
+//! A reference implementation of Paxos written once as [`stateright`] actors, then
+//! (1) explored exhaustively by the model checker, (2) browsed in stateright's explorer, and
+//! (3) run over real UDP sockets.
+//!
+//! * [`ballot`]: the totally ordered ballot numbers proposers use.
+//! * [`single`]: single-decree Paxos, one file per role (proposer, acceptor, learner, client)
+//!   plus the merged node that composes them.
+//! * [`models`]: the checked claims: model configurations, properties, the liveness checker.
+//! * [`specs`]: the abstract voting-level spec of Paxos and the refinement mapping.
+
+pub mod ballot;
+pub mod single;
+
+#[path = "../models/mod.rs"]
+pub mod models;
+
+#[path = "../specs/mod.rs"]
+pub mod specs;

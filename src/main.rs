@@ -1,0 +1,275 @@
+//! The `paxos` command line: check, explore, and (later) run Paxos.
+//!
+//! Exit codes: 0 when everything holds, 1 when a property is violated or an expected example is
+//! missing, 2 on bad usage.
+
+use clap::{Args, Parser, Subcommand};
+use paxos::models::run::{self, RunOptions, Strategy};
+use paxos::models::single::{
+    client_symmetry, LearnMode, Merge, NetworkKind, SingleConfig, SingleModel, CONFIG_NAMES,
+};
+use paxos::single::Bug;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "paxos",
+    version,
+    about = "Single-decree Paxos as stateright actors: model-checked, browsable, run for real",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Exhaustively check a model of single-decree Paxos against every property.
+    Check(CheckArgs),
+    /// Serve stateright's web explorer for a model.
+    Explore(ExploreArgs),
+}
+
+/// Model flags; every one overrides the chosen `--config`.
+#[derive(Args, Clone, Debug)]
+struct ModelArgs {
+    /// Named configuration to start from: compat, roles, faults.
+    #[arg(long, default_value = "roles")]
+    config: String,
+    /// Number of proposers (ignored with --merge all).
+    #[arg(long)]
+    proposers: Option<usize>,
+    /// Number of acceptors (nodes with --merge all / acceptor-learner); at least 3.
+    #[arg(long)]
+    acceptors: Option<usize>,
+    /// Number of learners (ignored when learners are merged).
+    #[arg(long)]
+    learners: Option<usize>,
+    /// Role placement: none, all, acceptor-learner.
+    #[arg(long)]
+    merge: Option<String>,
+    /// How learners learn: votes (acceptors notify learners) or proposer (distinguished learner).
+    #[arg(long)]
+    learn: Option<String>,
+    /// Number of clients; client i proposes value i+1.
+    #[arg(long)]
+    clients: Option<usize>,
+    /// Network: ordered, unordered_nonduplicating, unordered_duplicating.
+    #[arg(long)]
+    network: Option<String>,
+    /// Messages may be lost (--lossy, or --lossy false).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    lossy: Option<bool>,
+    /// Bound on simultaneously crashed actors (clients never crash).
+    #[arg(long)]
+    max_crashes: Option<usize>,
+    /// Retry timers for proposers and clients (--timers, or --timers false).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    timers: Option<bool>,
+    /// Highest round a proposer may start (bounds the model).
+    #[arg(long)]
+    max_round: Option<u32>,
+    /// Bound on distinct ballots started across proposers (0: no bound beyond --max-round).
+    #[arg(long)]
+    max_ballots: Option<usize>,
+    /// Acceptors answer refusals with Nack (--nacks, or --nacks false).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    nacks: Option<bool>,
+    /// Proposers restart at once on a Nack.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    eager_retry: Option<bool>,
+    /// Seed a known protocol bug (`--bug list` lists them).
+    #[arg(long)]
+    bug: Option<String>,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Worker threads.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// Depth-first search with client symmetry reduction instead of breadth-first.
+    #[arg(long)]
+    dfs: bool,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct ExploreArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Address to serve the explorer on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: String,
+}
+
+/// A usage error: message, exit code 2.
+struct Usage(String);
+
+impl ModelArgs {
+    fn config(&self) -> Result<SingleConfig, Usage> {
+        let mut c = SingleConfig::named(&self.config).ok_or_else(|| {
+            Usage(format!(
+                "unknown --config '{}'; expected one of: {}",
+                self.config,
+                CONFIG_NAMES.join(", ")
+            ))
+        })?;
+        if let Some(v) = self.proposers {
+            c.proposers = v;
+        }
+        if let Some(v) = self.acceptors {
+            c.acceptors = v;
+        }
+        if let Some(v) = self.learners {
+            c.learners = v;
+        }
+        if let Some(m) = &self.merge {
+            c.merge = Merge::parse(m).ok_or_else(|| {
+                Usage(format!(
+                    "unknown --merge '{m}'; expected one of: {}",
+                    Merge::NAMES.join(", ")
+                ))
+            })?;
+        }
+        if let Some(m) = &self.learn {
+            c.learn = LearnMode::parse(m).ok_or_else(|| {
+                Usage(format!(
+                    "unknown --learn '{m}'; expected one of: {}",
+                    LearnMode::NAMES.join(", ")
+                ))
+            })?;
+        }
+        if let Some(v) = self.clients {
+            c.clients = v;
+        }
+        if let Some(n) = &self.network {
+            c.network = NetworkKind::parse(n).ok_or_else(|| {
+                Usage(format!(
+                    "unknown --network '{n}'; expected one of: {}",
+                    NetworkKind::NAMES.join(", ")
+                ))
+            })?;
+        }
+        if let Some(v) = self.lossy {
+            c.lossy = v;
+        }
+        if let Some(v) = self.max_crashes {
+            c.max_crashes = v;
+        }
+        if let Some(v) = self.timers {
+            c.timers = v;
+        }
+        if let Some(v) = self.max_round {
+            c.max_round = v;
+        }
+        if let Some(v) = self.max_ballots {
+            c.max_ballots = v;
+        }
+        if let Some(v) = self.nacks {
+            c.nacks = v;
+        }
+        if let Some(v) = self.eager_retry {
+            c.eager_retry = v;
+        }
+        if let Some(b) = &self.bug {
+            c.bug = Bug::parse(b).ok_or_else(|| {
+                Usage(format!(
+                    "unknown --bug '{b}'; `paxos check --bug list` lists the seeded bugs"
+                ))
+            })?;
+        }
+        c.validate().map_err(Usage)?;
+        Ok(c)
+    }
+}
+
+fn print_bugs() {
+    println!("{:<22} what is wrong", "bug");
+    for (_, name, what) in Bug::ALL {
+        println!("{name:<22} {what}");
+    }
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode, Usage> {
+    if args.model.bug.as_deref() == Some("list") {
+        print_bugs();
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.threads == 0 {
+        return Err(Usage("--threads 0: at least one thread is needed".into()));
+    }
+    let cfg = args.model.config()?;
+    if !args.json {
+        println!("Checking single-decree Paxos: {}", cfg.summary());
+    }
+    let model = SingleModel::new(cfg.clone());
+    let opts = RunOptions {
+        threads: args.threads,
+        strategy: if args.dfs {
+            Strategy::Dfs
+        } else {
+            Strategy::Bfs
+        },
+        symmetry: Some(client_symmetry),
+        progress: !args.json,
+        shortest: true,
+    };
+    let restrict_cfg = cfg.clone();
+    let report = run::check(
+        "single-decree",
+        serde_json::to_value(&cfg).expect("config serializes"),
+        model,
+        &opts,
+        move |name| SingleModel::new(restrict_cfg.clone()).only(name),
+        |m, p| m.format_trace(p),
+    );
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("report serializes")
+        );
+    } else {
+        report
+            .print_text(&mut std::io::stdout())
+            .expect("stdout is writable");
+    }
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn explore(args: ExploreArgs) -> Result<ExitCode, Usage> {
+    let cfg = args.model.config()?;
+    // stateright's server panics when it cannot bind: check first for a clear message.
+    if let Err(e) = std::net::TcpListener::bind(&args.addr) {
+        return Err(Usage(format!("--addr {}: cannot listen: {e}", args.addr)));
+    }
+    println!("Exploring single-decree Paxos: {}", cfg.summary());
+    println!("Explorer: http://{}/", args.addr);
+    use stateright::Model;
+    SingleModel::new(cfg).checker().serve(args.addr.as_str());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(a) => check(a),
+        Command::Explore(a) => explore(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Usage(msg)) => {
+            eprintln!("error: {msg}\n\nFor more information, try '--help'.");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The acceptor: the memory of Paxos.
+//!
+//! "Paxos Made Simple", section 2.2 (P1a and the phase 1b / 2b replies):
+//!
+//! * On `Prepare(b)` with `b` above every ballot it promised, the acceptor promises `b` and
+//!   answers `Promise(b, last_vote)`. Reporting its last vote is what lets a new proposer find
+//!   (and finish) a value that might already be chosen.
+//! * On `Accept(b, v)` with `b` at or above its promise it votes: it records `(b, v)`, raises its
+//!   promise to `b`, and tells the proposer and every learner `Accepted(b, v)`.
+//! * Otherwise it refuses, optionally answering `Nack(b, promised)` so the proposer can retry
+//!   above the ballot that beat it.
+//!
+//! Both `promised` and `accepted` are part of [`Storage`]: the actor saves them in the same step,
+//! before its reply leaves (see [`super::SingleActor`]), so a crashed acceptor recovers every
+//! promise it made. The seeded bug [`Bug::AcceptorForgets`] breaks exactly that.
+
+use super::msg::{Bug, Msg, Storage, Value};
+use super::{Out1, Role};
+use crate::ballot::Ballot;
+use serde::{Deserialize, Serialize};
+use stateright::actor::Id;
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
+/// Configuration of an acceptor.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Acceptor {
+    /// Learners to notify of every vote.
+    pub learners: Vec<Id>,
+    /// Whether refusals are answered with `Nack`.
+    pub nacks: bool,
+    /// Seeded bug (`Bug::None` outside models and tests).
+    pub bug: Bug,
+}
+
+/// What an acceptor remembers; all of it is durable.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AcceptorState {
+    /// Highest ballot promised (`maxBal` in Lamport's spec).
+    pub promised: Option<Ballot>,
+    /// Last vote (`maxVBal`, `maxVal`).
+    pub accepted: Option<(Ballot, Value)>,
+}
+
+impl Role for Acceptor {
+    type State = AcceptorState;
+
+    fn restore(&self, storage: &Option<Storage>) -> AcceptorState {
+        match storage {
+            Some(s) => AcceptorState {
+                promised: s.promised,
+                accepted: s.accepted,
+            },
+            None => AcceptorState::default(),
+        }
+    }
+
+    fn durable(&self, state: &AcceptorState, storage: &mut Storage) {
+        if self.bug != Bug::AcceptorForgets {
+            storage.promised = state.promised;
+            storage.accepted = state.accepted;
+        }
+    }
+
+    fn on_msg(&self, state: &mut Cow<AcceptorState>, src: Id, msg: &Msg, o: &mut Out1) {
+        match *msg {
+            Msg::Prepare(b) => {
+                if state.promised.is_none_or(|p| b > p) {
+                    state.to_mut().promised = Some(b);
+                    o.send(src, Msg::Promise(b, state.accepted));
+                } else if self.nacks {
+                    o.send(src, Msg::Nack(b, state.promised.unwrap_or_default()));
+                }
+            }
+            Msg::Accept(b, v) => {
+                let allowed =
+                    state.promised.is_none_or(|p| b >= p) || self.bug == Bug::AcceptBelowPromise;
+                if allowed {
+                    if state.accepted == Some((b, v)) && state.promised >= Some(b) {
+                        return; // a duplicate of a vote already cast and announced
+                    }
+                    let st = state.to_mut();
+                    st.promised = st.promised.max(Some(b));
+                    st.accepted = Some((b, v));
+                    let mut to: BTreeSet<Id> = self.learners.iter().copied().collect();
+                    to.insert(src);
+                    for dst in to {
+                        o.send(dst, Msg::Accepted(b, v));
+                    }
+                } else if self.nacks {
+                    o.send(src, Msg::Nack(b, state.promised.unwrap_or_default()));
+                }
+            }
+            _ => {}
+        }
+    }
+}

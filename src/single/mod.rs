@@ -1,0 +1,244 @@
+//! Single-decree Paxos as [`stateright`] actors.
+//!
+//! One file per role: [`proposer`], [`acceptor`], [`learner`], [`client`]; [`node`] runs several
+//! roles in one process by composing them. [`SingleActor`] is the one actor type every model and
+//! the runtime use: an enum whose variants delegate to the role modules.
+//!
+//! Durability is enforced here, once for every role: after each step the actor derives the
+//! [`Storage`] record from the new state (each role contributes its durable part) and, when it
+//! changed, emits `Save` *before* any message of that step. stateright applies a step's
+//! commands atomically; the runtime persists the save (fsync) before sending, so "an acceptor
+//! persists its promise before it answers" holds in both.
+
+pub mod acceptor;
+pub mod client;
+pub mod learner;
+pub mod msg;
+pub mod node;
+pub mod proposer;
+
+pub use acceptor::{Acceptor, AcceptorState};
+pub use client::{Client, ClientPhase, ClientState};
+pub use learner::{Learner, LearnerState};
+pub use msg::{quorum, AcceptorSet, Bug, Msg, Storage, Timer, Value};
+pub use node::{Node, NodeState};
+pub use proposer::{Phase, Proposer, ProposerState};
+
+use serde::{Deserialize, Serialize};
+use stateright::actor::{Actor, Id, Out};
+use stateright::{Rewrite, RewritePlan};
+use std::borrow::Cow;
+
+/// The output buffer every role writes to.
+pub type Out1 = Out<SingleActor>;
+
+/// What each protocol role implements; [`Node`] composes roles through this trait.
+pub trait Role {
+    /// The role's state.
+    type State: Clone;
+    /// State after (re)start from the last saved storage.
+    fn restore(&self, storage: &Option<Storage>) -> Self::State;
+    /// Writes the role's durable part of `state` into `storage`.
+    fn durable(&self, state: &Self::State, storage: &mut Storage);
+    /// Handles a message (ignoring those not meant for this role).
+    fn on_msg(&self, state: &mut Cow<Self::State>, src: Id, msg: &Msg, o: &mut Out1);
+    /// Handles a timer.
+    fn on_timeout(&self, state: &mut Cow<Self::State>, timer: Timer, o: &mut Out1) {
+        let _ = (state, timer, o);
+    }
+}
+
+/// The single actor type of single-decree Paxos models and the runtime.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SingleActor {
+    /// A separate proposer.
+    Proposer(Proposer),
+    /// A separate acceptor.
+    Acceptor(Acceptor),
+    /// A separate learner.
+    Learner(Learner),
+    /// Several roles in one process.
+    Node(Node),
+    /// A client.
+    Client(Client),
+}
+
+/// The state of a [`SingleActor`], variant for variant.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum SingleState {
+    /// Proposer state.
+    Proposer(ProposerState),
+    /// Acceptor state.
+    Acceptor(AcceptorState),
+    /// Learner state.
+    Learner(LearnerState),
+    /// Node state.
+    Node(NodeState),
+    /// Client state.
+    Client(ClientState),
+}
+
+impl SingleState {
+    /// The acceptor part of this state, if the actor is or contains an acceptor.
+    pub fn acceptor(&self) -> Option<&AcceptorState> {
+        match self {
+            SingleState::Acceptor(s) => Some(s),
+            SingleState::Node(n) => n.acceptor.as_ref(),
+            _ => None,
+        }
+    }
+    /// The learner part of this state.
+    pub fn learner(&self) -> Option<&LearnerState> {
+        match self {
+            SingleState::Learner(s) => Some(s),
+            SingleState::Node(n) => n.learner.as_ref(),
+            _ => None,
+        }
+    }
+    /// The proposer part of this state.
+    pub fn proposer(&self) -> Option<&ProposerState> {
+        match self {
+            SingleState::Proposer(s) => Some(s),
+            SingleState::Node(n) => n.proposer.as_ref(),
+            _ => None,
+        }
+    }
+    /// The client state.
+    pub fn client(&self) -> Option<&ClientState> {
+        match self {
+            SingleState::Client(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl Rewrite<Id> for SingleState {
+    fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
+        match self {
+            SingleState::Proposer(p) => SingleState::Proposer(p.rewrite(plan)),
+            SingleState::Node(n) => SingleState::Node(NodeState {
+                proposer: n.proposer.as_ref().map(|p| p.rewrite(plan)),
+                ..n.clone()
+            }),
+            other => other.clone(),
+        }
+    }
+}
+
+impl Rewrite<Id> for ProposerState {
+    fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
+        ProposerState {
+            clients: self.clients.rewrite(plan),
+            ..self.clone()
+        }
+    }
+}
+
+/// Runs `f` on the inner state of variant `V`, writing back only if it changed.
+macro_rules! delegate {
+    ($state:expr, $variant:ident, |$st:ident| $body:expr) => {{
+        let SingleState::$variant(inner) = &**$state else {
+            unreachable!("actor and state variants match")
+        };
+        let mut $st = Cow::Borrowed(inner);
+        $body;
+        if let Cow::Owned(new) = $st {
+            *$state = Cow::Owned(SingleState::$variant(new));
+        }
+    }};
+}
+
+impl SingleActor {
+    /// The durable record of `state` (each role writes its part).
+    pub fn storage_of(&self, state: &SingleState) -> Storage {
+        let mut s = Storage::default();
+        match (self, state) {
+            (SingleActor::Proposer(r), SingleState::Proposer(st)) => r.durable(st, &mut s),
+            (SingleActor::Acceptor(r), SingleState::Acceptor(st)) => r.durable(st, &mut s),
+            (SingleActor::Learner(r), SingleState::Learner(st)) => r.durable(st, &mut s),
+            (SingleActor::Node(r), SingleState::Node(st)) => r.durable(st, &mut s),
+            _ => {}
+        }
+        s
+    }
+
+    /// Emits `Save` first when the step changed the durable record (save before send).
+    fn persist_first(&self, before: &SingleState, after: &Cow<SingleState>, o: &mut Out1) {
+        if let Cow::Owned(after) = after {
+            let new = self.storage_of(after);
+            if new != self.storage_of(before) {
+                let mut saved = Out1::new();
+                saved.save(new);
+                saved.append(o);
+                *o = saved;
+            }
+        }
+    }
+
+    /// Short role name used by the explorer and traces.
+    pub fn role_name(&self) -> &'static str {
+        match self {
+            SingleActor::Proposer(_) => "Proposer",
+            SingleActor::Acceptor(_) => "Acceptor",
+            SingleActor::Learner(_) => "Learner",
+            SingleActor::Node(_) => "Node",
+            SingleActor::Client(_) => "Client",
+        }
+    }
+}
+
+impl Actor for SingleActor {
+    type Msg = Msg;
+    type State = SingleState;
+    type Timer = Timer;
+    type Random = ();
+    type Storage = Storage;
+
+    fn name(&self) -> String {
+        self.role_name().to_string()
+    }
+
+    fn on_start(&self, _id: Id, storage: &Option<Storage>, o: &mut Out1) -> SingleState {
+        match self {
+            SingleActor::Proposer(r) => SingleState::Proposer(r.restore(storage)),
+            SingleActor::Acceptor(r) => SingleState::Acceptor(r.restore(storage)),
+            SingleActor::Learner(r) => SingleState::Learner(r.restore(storage)),
+            SingleActor::Node(r) => SingleState::Node(r.restore(storage)),
+            SingleActor::Client(c) => SingleState::Client(c.start(o)),
+        }
+    }
+
+    fn on_msg(&self, id: Id, state: &mut Cow<SingleState>, src: Id, msg: Msg, o: &mut Out1) {
+        let before = state.clone();
+        match self {
+            SingleActor::Proposer(r) => {
+                delegate!(state, Proposer, |st| r.on_msg(&mut st, src, &msg, o))
+            }
+            SingleActor::Acceptor(r) => {
+                delegate!(state, Acceptor, |st| r.on_msg(&mut st, src, &msg, o))
+            }
+            SingleActor::Learner(r) => {
+                delegate!(state, Learner, |st| r.on_msg(&mut st, src, &msg, o))
+            }
+            SingleActor::Node(r) => delegate!(state, Node, |st| r.on_msg(id, &mut st, src, msg, o)),
+            SingleActor::Client(r) => delegate!(state, Client, |st| r.on_msg(&mut st, &msg, o)),
+        }
+        self.persist_first(&before, state, o);
+    }
+
+    fn on_timeout(&self, id: Id, state: &mut Cow<SingleState>, timer: &Timer, o: &mut Out1) {
+        let before = state.clone();
+        let timer = *timer;
+        match self {
+            SingleActor::Proposer(r) => {
+                delegate!(state, Proposer, |st| r.on_timeout(&mut st, timer, o))
+            }
+            SingleActor::Node(r) => {
+                delegate!(state, Node, |st| r.on_timeout(id, &mut st, timer, o))
+            }
+            SingleActor::Client(r) => delegate!(state, Client, |st| r.on_timeout(&mut st, o)),
+            _ => {}
+        }
+        self.persist_first(&before, state, o);
+    }
+}

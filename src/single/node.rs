@@ -1,0 +1,156 @@
+//! A node that runs several roles in one process, by composition.
+//!
+//! Lamport notes that in practice a process plays several roles ("Paxos Made Simple",
+//! section 2.4). A [`Node`] holds any subset of proposer, acceptor and learner and hands each
+//! event to every role it runs, using the roles' own handlers: no protocol logic lives here.
+//! Messages a role sends to its own node (a proposer preparing its local acceptor, an acceptor
+//! telling its local learner) are delivered locally within the same step, in order, the way a
+//! function call would; only messages for other processes go to the network. A local delivery
+//! cannot be lost or reordered, so this is a refinement of sending them through the network.
+
+use super::acceptor::{Acceptor, AcceptorState};
+use super::learner::{Learner, LearnerState};
+use super::msg::{Msg, Storage, Timer};
+use super::proposer::{Proposer, ProposerState};
+use super::{Out1, Role};
+use serde::{Deserialize, Serialize};
+use stateright::actor::{Command, Id};
+use std::borrow::Cow;
+use std::collections::VecDeque;
+
+/// The roles a node runs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Node {
+    /// Proposer role, if any.
+    pub proposer: Option<Proposer>,
+    /// Acceptor role, if any.
+    pub acceptor: Option<Acceptor>,
+    /// Learner role, if any.
+    pub learner: Option<Learner>,
+}
+
+/// The state of each role the node runs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct NodeState {
+    /// Proposer state.
+    pub proposer: Option<ProposerState>,
+    /// Acceptor state.
+    pub acceptor: Option<AcceptorState>,
+    /// Learner state.
+    pub learner: Option<LearnerState>,
+}
+
+/// Runs `f` on one role's state, writing it back only if the role changed it.
+fn with_role<R: Role>(
+    role: &Option<R>,
+    slot: impl Fn(&mut NodeState) -> &mut Option<R::State>,
+    get: impl Fn(&NodeState) -> &Option<R::State>,
+    state: &mut Cow<NodeState>,
+    f: impl FnOnce(&R, &mut Cow<R::State>),
+) {
+    let (Some(role), Some(sub)) = (role, get(state)) else {
+        return;
+    };
+    let mut sub = Cow::Borrowed(sub);
+    f(role, &mut sub);
+    if let Cow::Owned(new) = sub {
+        *slot(state.to_mut()) = Some(new);
+    }
+}
+
+impl Node {
+    /// Restores every role from storage.
+    pub fn restore(&self, storage: &Option<Storage>) -> NodeState {
+        NodeState {
+            proposer: self.proposer.as_ref().map(|r| r.restore(storage)),
+            acceptor: self.acceptor.as_ref().map(|r| r.restore(storage)),
+            learner: self.learner.as_ref().map(|r| r.restore(storage)),
+        }
+    }
+
+    /// Each role writes its durable part.
+    pub fn durable(&self, state: &NodeState, storage: &mut Storage) {
+        if let (Some(r), Some(s)) = (&self.proposer, &state.proposer) {
+            r.durable(s, storage);
+        }
+        if let (Some(r), Some(s)) = (&self.acceptor, &state.acceptor) {
+            r.durable(s, storage);
+        }
+        if let (Some(r), Some(s)) = (&self.learner, &state.learner) {
+            r.durable(s, storage);
+        }
+    }
+
+    /// One message, handed to every role; messages to self are delivered locally.
+    pub fn on_msg(&self, id: Id, state: &mut Cow<NodeState>, src: Id, msg: Msg, o: &mut Out1) {
+        let mut local = VecDeque::from([(src, msg)]);
+        while let Some((src, msg)) = local.pop_front() {
+            let mut step = Out1::new();
+            self.dispatch(state, src, &msg, &mut step);
+            self.route(id, step, &mut local, o);
+        }
+    }
+
+    /// A timer: only the proposer has one.
+    pub fn on_timeout(&self, id: Id, state: &mut Cow<NodeState>, timer: Timer, o: &mut Out1) {
+        let mut step = Out1::new();
+        with_role(
+            &self.proposer,
+            |s| &mut s.proposer,
+            |s| &s.proposer,
+            state,
+            |r, st| r.on_timeout(st, timer, &mut step),
+        );
+        let mut local = VecDeque::new();
+        self.route(id, step, &mut local, o);
+        while let Some((src, msg)) = local.pop_front() {
+            let mut step = Out1::new();
+            self.dispatch(state, src, &msg, &mut step);
+            self.route(id, step, &mut local, o);
+        }
+    }
+
+    fn dispatch(&self, state: &mut Cow<NodeState>, src: Id, msg: &Msg, step: &mut Out1) {
+        with_role(
+            &self.acceptor,
+            |s| &mut s.acceptor,
+            |s| &s.acceptor,
+            state,
+            |r, st| r.on_msg(st, src, msg, step),
+        );
+        with_role(
+            &self.proposer,
+            |s| &mut s.proposer,
+            |s| &s.proposer,
+            state,
+            |r, st| r.on_msg(st, src, msg, step),
+        );
+        with_role(
+            &self.learner,
+            |s| &mut s.learner,
+            |s| &s.learner,
+            state,
+            |r, st| r.on_msg(st, src, msg, step),
+        );
+    }
+
+    /// Sends to self go to the local queue; everything else to the actor's output.
+    fn route(&self, id: Id, step: Out1, local: &mut VecDeque<(Id, Msg)>, o: &mut Out1) {
+        for c in step {
+            match c {
+                Command::Send(dst, m) if dst == id => local.push_back((id, m)),
+                Command::Send(dst, m) => o.send(dst, m),
+                Command::SetTimer(t, r) => o.set_timer(t, r),
+                Command::CancelTimer(t) => o.cancel_timer(t),
+                Command::Save(s) => o.save(s),
+                Command::ChooseRandom(k, v) => {
+                    if v.is_empty() {
+                        o.remove_random(k)
+                    } else {
+                        o.choose_random(k, v)
+                    }
+                }
+            }
+        }
+    }
+}

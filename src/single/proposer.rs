@@ -1,0 +1,276 @@
+//! The proposer: drives a ballot through the two phases.
+//!
+//! "Paxos Made Simple", section 2.2, the two phases from the proposer's side:
+//!
+//! 1. **Phase 1.** Pick a ballot `b` higher than any round it has used or seen, send
+//!    `Prepare(b)` to the acceptors, and collect `Promise(b, last_vote)` from a majority.
+//! 2. **Phase 2.** Propose the value of the highest-ballot vote reported in those promises, or,
+//!    when none of them reported a vote, the client's value; send `Accept(b, v)`. Adopting the
+//!    reported value is what lets a new proposer *finish* a value that a failed proposer left
+//!    half-accepted, instead of contradicting a value that may already be chosen.
+//! 3. With `Accepted(b, v)` from a majority, `v` is chosen: answer every waiting client with
+//!    `Decided(v)`, which may not be the value that client proposed, and, acting as the
+//!    distinguished learner, tell the configured learners `Chosen(b, v)`.
+//!
+//! A retry timer (and, when `eager_retry` is set, a `Nack`) restarts phase 1 with a higher
+//! ballot. The highest round used is durable, so a restarted proposer never reuses a ballot.
+//! Rounds are bounded by `max_round` so that models stay finite.
+
+use super::msg::{quorum, AcceptorSet, Bug, Msg, Storage, Timer, Value};
+use super::{Out1, Role};
+use crate::ballot::Ballot;
+use serde::{Deserialize, Serialize};
+use stateright::actor::Id;
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::ops::Range;
+use std::time::Duration;
+
+/// Configuration of a proposer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Proposer {
+    /// This proposer's index, the tie-breaking half of its ballots.
+    pub index: u32,
+    /// The acceptors.
+    pub acceptors: Vec<Id>,
+    /// Retry timer range; `None` disables retries.
+    pub retry: Option<Range<Duration>>,
+    /// Restart immediately when an acceptor answers `Nack` (the "eager" proposer that can duel).
+    pub eager_retry: bool,
+    /// No ballot above this round is started (keeps models finite; `u32::MAX` at run time).
+    pub max_round: u32,
+    /// Learners this proposer informs with `Chosen` once it saw a quorum of `Accepted`: the
+    /// "distinguished learner" of "Paxos Made Simple" section 2.3 (empty when acceptors
+    /// notify learners directly).
+    pub notify: Vec<Id>,
+    /// Seeded bug (`Bug::None` outside models and tests).
+    pub bug: Bug,
+}
+
+/// Where the proposer is in the protocol.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Phase {
+    /// Nothing to do.
+    Idle,
+    /// Phase 1 of `ballot`: promises collected so far, and the highest vote they reported.
+    Preparing {
+        /// The ballot being prepared.
+        ballot: Ballot,
+        /// Acceptors that promised.
+        promises: AcceptorSet,
+        /// The vote to adopt (highest ballot among the reported votes).
+        adopt: Option<(Ballot, Value)>,
+    },
+    /// Phase 2 of `ballot` with `value`: acceptors that voted.
+    Accepting {
+        /// The ballot.
+        ballot: Ballot,
+        /// The value proposed in it.
+        value: Value,
+        /// Acceptors that accepted.
+        accepted: AcceptorSet,
+    },
+    /// `value` is chosen.
+    Decided(Value),
+}
+
+/// Proposer state.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ProposerState {
+    /// Highest round used or seen in a `Nack` (the used part is durable).
+    pub round: u32,
+    /// The value a client asked this proposer to get chosen.
+    pub value: Option<Value>,
+    /// Protocol phase.
+    pub phase: Phase,
+    /// Clients waiting for the decision.
+    pub clients: BTreeSet<Id>,
+}
+
+impl Proposer {
+    fn ballot(&self, round: u32) -> Ballot {
+        let proposer = if self.bug == Bug::SharedBallots {
+            0
+        } else {
+            self.index
+        };
+        Ballot::new(round, proposer)
+    }
+
+    fn current_ballot(state: &ProposerState) -> Option<Ballot> {
+        match state.phase {
+            Phase::Preparing { ballot, .. } | Phase::Accepting { ballot, .. } => Some(ballot),
+            _ => None,
+        }
+    }
+
+    /// Phase 1a: a new ballot above every round used or seen.
+    fn start_ballot(&self, st: &mut ProposerState, o: &mut Out1) {
+        let round = st.round + 1;
+        if round > self.max_round {
+            return;
+        }
+        st.round = round;
+        let ballot = self.ballot(round);
+        st.phase = Phase::Preparing {
+            ballot,
+            promises: AcceptorSet::default(),
+            adopt: None,
+        };
+        for a in &self.acceptors {
+            o.send(*a, Msg::Prepare(ballot));
+        }
+        if let Some(r) = &self.retry {
+            o.set_timer(Timer::ProposerRetry, r.clone());
+        }
+    }
+
+    /// Which reported vote to adopt: the highest ballot (or, bugged, the lowest).
+    fn better(&self, candidate: (Ballot, Value), current: Option<(Ballot, Value)>) -> bool {
+        match current {
+            None => true,
+            Some(c) if self.bug == Bug::LowestAccepted => candidate.0 < c.0,
+            Some(c) => candidate.0 > c.0,
+        }
+    }
+}
+
+impl Role for Proposer {
+    type State = ProposerState;
+
+    fn restore(&self, storage: &Option<Storage>) -> ProposerState {
+        ProposerState {
+            round: storage.as_ref().map_or(0, |s| s.round),
+            value: None,
+            phase: Phase::Idle,
+            clients: BTreeSet::new(),
+        }
+    }
+
+    fn durable(&self, state: &ProposerState, storage: &mut Storage) {
+        storage.round = state.round;
+    }
+
+    fn on_msg(&self, state: &mut Cow<ProposerState>, src: Id, msg: &Msg, o: &mut Out1) {
+        match *msg {
+            Msg::Propose(v) => {
+                if let Phase::Decided(d) = state.phase {
+                    o.send(src, Msg::Decided(d));
+                    return;
+                }
+                if state.clients.contains(&src) && state.value.is_some() {
+                    return; // a client's retry while we are still working on it
+                }
+                let st = state.to_mut();
+                st.clients.insert(src);
+                st.value.get_or_insert(v);
+                if st.phase == Phase::Idle {
+                    self.start_ballot(st, o);
+                }
+            }
+            Msg::Promise(b, vote) => {
+                let Phase::Preparing {
+                    ballot,
+                    promises,
+                    adopt,
+                } = state.phase
+                else {
+                    return;
+                };
+                let Some(idx) = self.acceptors.iter().position(|a| *a == src) else {
+                    return;
+                };
+                if b != ballot || promises.contains(idx) {
+                    return;
+                }
+                let st = state.to_mut();
+                let mut promises = promises;
+                promises.insert(idx);
+                let mut adopt = adopt;
+                if let Some(vote) = vote {
+                    if self.better(vote, adopt) {
+                        adopt = Some(vote);
+                    }
+                }
+                if promises.len() >= quorum(self.acceptors.len(), self.bug) {
+                    let own = st.value.expect("a proposer only prepares with a value");
+                    let value = match adopt {
+                        Some((_, v)) if self.bug != Bug::IgnoreAccepted => v,
+                        _ => own,
+                    };
+                    st.phase = Phase::Accepting {
+                        ballot,
+                        value,
+                        accepted: AcceptorSet::default(),
+                    };
+                    for a in &self.acceptors {
+                        o.send(*a, Msg::Accept(ballot, value));
+                    }
+                } else {
+                    st.phase = Phase::Preparing {
+                        ballot,
+                        promises,
+                        adopt,
+                    };
+                }
+            }
+            Msg::Accepted(b, v) => {
+                let Phase::Accepting {
+                    ballot,
+                    value,
+                    accepted,
+                } = state.phase
+                else {
+                    return;
+                };
+                let Some(idx) = self.acceptors.iter().position(|a| *a == src) else {
+                    return;
+                };
+                if b != ballot || v != value || accepted.contains(idx) {
+                    return;
+                }
+                let st = state.to_mut();
+                let mut accepted = accepted;
+                accepted.insert(idx);
+                if accepted.len() >= quorum(self.acceptors.len(), self.bug) {
+                    st.phase = Phase::Decided(value);
+                    for l in &self.notify {
+                        o.send(*l, Msg::Chosen(ballot, value));
+                    }
+                    for c in std::mem::take(&mut st.clients) {
+                        o.send(c, Msg::Decided(value));
+                    }
+                    if self.retry.is_some() {
+                        o.cancel_timer(Timer::ProposerRetry);
+                    }
+                } else {
+                    st.phase = Phase::Accepting {
+                        ballot,
+                        value,
+                        accepted,
+                    };
+                }
+            }
+            Msg::Nack(b, promised) => {
+                if Self::current_ballot(state) != Some(b) {
+                    return;
+                }
+                if self.eager_retry {
+                    let st = state.to_mut();
+                    st.round = st.round.max(promised.round);
+                    self.start_ballot(st, o);
+                } else if promised.round > state.round {
+                    state.to_mut().round = promised.round;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_timeout(&self, state: &mut Cow<ProposerState>, timer: Timer, o: &mut Out1) {
+        if timer != Timer::ProposerRetry || Self::current_ballot(state).is_none() {
+            return;
+        }
+        self.start_ballot(state.to_mut(), o);
+    }
+}
