@@ -10,14 +10,25 @@
 //! [`SingleModel`] wraps stateright's `ActorModel` of [`SingleActor`]s. The wrapper adds what an
 //! `ActorModel` cannot express: ghost variables that observe actor states after each step
 //! (stability of learners, crash-recovery bookkeeping), the rule that clients (the outside
-//! world) do not crash, readable action names (`P0 -> A1 Prepare(1.0)`), and optional client
-//! symmetry for the depth-first search.
+//! world) do not crash, readable action names (`P0 -> A1 Prepare(1.0)`), and the
+//! canonicalization of stateright's duplicating network (see [`Model::next_state`] below).
+//!
+//! # Why there is no symmetry reduction
+//!
+//! Symmetry reduction is sound only for permutations that map the model onto itself. Proposers
+//! are not interchangeable: ballots `(round, proposer)` break ties by proposer index, so
+//! relabelling proposers changes which ballot wins. Clients are not interchangeable either:
+//! each carries its own value and starts at its own proposer, so no permutation of clients
+//! fixes the initial state. Rather than claim a reduction that would be unsound (or that
+//! reduces nothing), the models are explored in full.
 //!
 //! # Properties
 //!
 //! "Chosen" is Lamport's definition, computed from *every vote ever cast* (recorded in the
-//! history when an acceptor sends `Accepted`), never from what actors currently remember:
-//! `v` is chosen at ballot `b` when a majority of acceptors voted `(b, v)`.
+//! ghost history whenever an acceptor's vote changes or it sends `Accepted`; a vote inside a
+//! merged node never crosses the network, so messages alone would miss it), never from what
+//! actors currently remember: `v` is chosen at ballot `b` when a majority of acceptors voted
+//! `(b, v)`.
 //!
 //! | name | kind | meaning |
 //! |---|---|---|
@@ -39,16 +50,17 @@
 
 use crate::ballot::Ballot;
 use crate::single::{
-    quorum, Acceptor, Bug, Client, Learner, Msg, Node, Proposer, SingleActor, SingleState, Value,
+    quorum, Acceptor, Bug, Client, Learner, Msg, Node, Phase, Proposer, SingleActor, Value,
 };
 use serde::Serialize;
 use stateright::actor::{
     model_timeout, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, LossyNetwork,
     Network,
 };
-use stateright::{Expectation, Model, Path, Property, Rewrite, RewritePlan};
+use stateright::{Expectation, Model, Path, Property};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 /// How roles are placed in processes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -492,15 +504,18 @@ impl Layout {
 /// Ghost history: what happened, for the properties. Never read by actors.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct History {
-    /// Every vote cast: `(ballot, value, acceptor index)` for each `Accepted` sent (2b).
+    /// Every vote cast: `(ballot, value, acceptor index)`, observed in acceptor states after
+    /// every step and in every `Accepted` sent (2b).
     pub votes: BTreeSet<(Ballot, Value, u8)>,
-    /// Every `Accept(ballot, value)` sent (2a).
+    /// Every `(ballot, value)` proposed in phase 2 (2a): observed in proposer states and in
+    /// every `Accept` sent.
     pub proposals: BTreeSet<(Ballot, Value)>,
     /// Every `Prepare` ballot sent (1a).
     pub prepares: BTreeSet<Ballot>,
     /// Every `Promise` sent (1b), `(acceptor index, ballot, reported vote)`, when recorded.
     pub promises: BTreeSet<(u8, Ballot, Option<(Ballot, Value)>)>,
-    /// Highest ballot each acceptor (by index) ever promised or voted in.
+    /// Highest ballot each acceptor (by index) ever promised or voted in (observed in its
+    /// state and in the `Promise` / `Accepted` it sent).
     pub max_promised: Vec<Option<Ballot>>,
     /// Values clients asked to propose (invocations).
     pub invoked: BTreeSet<Value>,
@@ -514,17 +529,6 @@ pub struct History {
     pub unstable: bool,
     /// Set when an acceptor recovered from a crash while nothing was chosen yet.
     pub recovered_before_choice: bool,
-}
-
-impl Rewrite<Id> for History {
-    fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
-        // Only client ids are permuted by the symmetry reduction and the history holds none
-        // except through per-actor vectors.
-        History {
-            learned: self.learned.rewrite(plan),
-            ..self.clone()
-        }
-    }
 }
 
 impl History {
@@ -694,16 +698,36 @@ impl SingleModel {
             if s.crashed[i] {
                 continue;
             }
-            let Some(l) = s.actor_states[i].learner() else {
-                continue;
-            };
-            let ghost = s.history.learned[i];
-            match (ghost, l.learned) {
-                (None, Some(v)) => s.history.learned[i] = Some(v),
-                (Some(g), cur) if cur != Some(g) && !s.history.unstable => {
-                    s.history.unstable = true
+            let st = Arc::clone(&s.actor_states[i]);
+            // Votes and promises are observed in the acceptor's state, so votes cast inside a
+            // merged node (delivered locally, never on the network) are recorded too. Every
+            // vote passes through `accepted`, one per step.
+            if let (Some(a), Some(acc)) = (self.layout.acceptor_index(Id::from(i)), st.acceptor()) {
+                if let Some((b, v)) = acc.accepted {
+                    if !s.history.votes.contains(&(b, v, a as u8)) {
+                        s.history.votes.insert((b, v, a as u8));
+                    }
                 }
-                _ => {}
+                if acc.promised > s.history.max_promised[a] {
+                    s.history.max_promised[a] = acc.promised;
+                }
+            }
+            if let Some(p) = st.proposer() {
+                if let Phase::Accepting { ballot, value, .. } = p.phase {
+                    if !s.history.proposals.contains(&(ballot, value)) {
+                        s.history.proposals.insert((ballot, value));
+                    }
+                }
+            }
+            if let Some(l) = st.learner() {
+                let ghost = s.history.learned[i];
+                match (ghost, l.learned) {
+                    (None, Some(v)) => s.history.learned[i] = Some(v),
+                    (Some(g), cur) if cur != Some(g) && !s.history.unstable => {
+                        s.history.unstable = true
+                    }
+                    _ => {}
+                }
             }
         }
     }
@@ -902,32 +926,6 @@ impl Model for SingleModel {
             })
             .filter(|p| self.only.is_none_or(|o| o == p.name))
             .collect()
-    }
-}
-
-/// Canonical representative of a state under permutations of the clients (a true symmetry:
-/// clients carry their value and target in their state and never crash, and no protocol
-/// decision depends on the order of client ids). Proposers are *not* permuted: ballots order
-/// them, so they are not interchangeable.
-pub fn client_symmetry(s: &SingleModelState) -> SingleModelState {
-    let keys: Vec<(u8, usize, Option<&SingleState>)> = s
-        .actor_states
-        .iter()
-        .enumerate()
-        .map(|(i, st)| match **st {
-            SingleState::Client(_) => (1, 0, Some(&**st)),
-            _ => (0, i, None),
-        })
-        .collect();
-    let plan = RewritePlan::<Id, _>::from_values_to_sort(&keys);
-    ActorModelState {
-        actor_states: plan.reindex(&s.actor_states),
-        network: s.network.rewrite(&plan),
-        timers_set: plan.reindex(&s.timers_set),
-        random_choices: plan.reindex(&s.random_choices),
-        crashed: plan.reindex(&s.crashed),
-        actor_storages: plan.reindex(&s.actor_storages),
-        history: s.history.rewrite(&plan),
     }
 }
 

@@ -11,6 +11,7 @@
 //! * [`specs`]: the abstract voting-level spec of Paxos and the refinement mapping.
 
 pub mod ballot;
+pub mod runtime;
 pub mod single;
 
 #[path = "../models/mod.rs"]

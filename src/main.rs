@@ -6,7 +6,7 @@
 use clap::{Args, Parser, Subcommand};
 use paxos::models::run::{self, RunOptions, Strategy};
 use paxos::models::single::{
-    client_symmetry, LearnMode, Merge, NetworkKind, SingleConfig, SingleModel, CONFIG_NAMES,
+    LearnMode, Merge, NetworkKind, SingleConfig, SingleModel, CONFIG_NAMES,
 };
 use paxos::single::Bug;
 use std::process::ExitCode;
@@ -29,6 +29,30 @@ enum Command {
     Check(CheckArgs),
     /// Serve stateright's web explorer for a model.
     Explore(ExploreArgs),
+    /// Check the abstract voting-level spec of Paxos (Lamport's Paxos.tla) exhaustively.
+    Spec(SpecArgs),
+}
+
+#[derive(Args)]
+struct SpecArgs {
+    /// Number of acceptors (quorums are the majority subsets).
+    #[arg(long, default_value_t = 3)]
+    acceptors: usize,
+    /// Number of values.
+    #[arg(long, default_value_t = 2)]
+    values: usize,
+    /// Highest ballot; ballots are 0..=N (TLC's published count: 3,921 states for N = 1).
+    #[arg(long, default_value_t = 1)]
+    max_ballot: i32,
+    /// Worker threads.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// Search: bfs or dfs.
+    #[arg(long, default_value = "bfs", value_parser = ["dfs", "bfs"])]
+    search: String,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Model flags; every one overrides the chosen `--config`.
@@ -91,9 +115,10 @@ struct CheckArgs {
     /// Worker threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
-    /// Depth-first search with client symmetry reduction instead of breadth-first.
-    #[arg(long)]
-    dfs: bool,
+    /// Search: dfs (depth-first; little memory) or bfs (breadth-first; keeps every pending
+    /// state in memory). Counterexamples are always re-searched with one-thread BFS.
+    #[arg(long, default_value = "dfs", value_parser = ["dfs", "bfs"])]
+    search: String,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -211,12 +236,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, Usage> {
     let model = SingleModel::new(cfg.clone());
     let opts = RunOptions {
         threads: args.threads,
-        strategy: if args.dfs {
-            Strategy::Dfs
-        } else {
+        strategy: if args.search == "bfs" {
             Strategy::Bfs
+        } else {
+            Strategy::Dfs
         },
-        symmetry: Some(client_symmetry),
+        symmetry: None,
         progress: !args.json,
         shortest: true,
     };
@@ -233,6 +258,83 @@ fn check(args: CheckArgs) -> Result<ExitCode, Usage> {
         println!(
             "{}",
             serde_json::to_string_pretty(&report).expect("report serializes")
+        );
+    } else {
+        report
+            .print_text(&mut std::io::stdout())
+            .expect("stdout is writable");
+    }
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn spec(args: SpecArgs) -> Result<ExitCode, Usage> {
+    use paxos::specs::voting::{SpecConfig, SpecModel};
+    if !(3..=64).contains(&args.acceptors) {
+        return Err(Usage(format!(
+            "--acceptors {}: Paxos needs at least 3 acceptors (a majority of 3 tolerates one \
+             failure) and this spec supports at most 64",
+            args.acceptors
+        )));
+    }
+    if args.values == 0 {
+        return Err(Usage("--values 0: at least one value is needed".into()));
+    }
+    if args.max_ballot < 0 {
+        return Err(Usage("--max-ballot must be 0 or more".into()));
+    }
+    if args.threads == 0 {
+        return Err(Usage("--threads 0: at least one thread is needed".into()));
+    }
+    let cfg = SpecConfig {
+        acceptors: args.acceptors,
+        values: args.values,
+        max_ballot: args.max_ballot,
+    };
+    if !args.json {
+        println!(
+            "Checking the voting-level Paxos spec: {} acceptors, {} values, ballots 0..={}",
+            cfg.acceptors, cfg.values, cfg.max_ballot
+        );
+    }
+    let opts = RunOptions {
+        threads: args.threads,
+        strategy: if args.search == "bfs" {
+            Strategy::Bfs
+        } else {
+            Strategy::Dfs
+        },
+        symmetry: None,
+        progress: !args.json,
+        shortest: true,
+    };
+    let report = run::check(
+        "paxos-spec",
+        serde_json::to_value(cfg).expect("config serializes"),
+        SpecModel::new(cfg),
+        &opts,
+        |_| SpecModel::new(cfg),
+        |m, p| {
+            use stateright::Model;
+            p.clone()
+                .into_actions()
+                .iter()
+                .enumerate()
+                .map(|(i, a)| format!("{}. {}", i + 1, m.format_action(a)))
+                .collect()
+        },
+    );
+    finish(&report, args.json)
+}
+
+fn finish(report: &run::Report, json: bool) -> Result<ExitCode, Usage> {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(report).expect("report serializes")
         );
     } else {
         report
@@ -264,6 +366,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(a) => check(a),
         Command::Explore(a) => explore(a),
+        Command::Spec(a) => spec(a),
     };
     match result {
         Ok(code) => code,

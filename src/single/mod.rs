@@ -26,7 +26,6 @@ pub use proposer::{Phase, Proposer, ProposerState};
 
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, Id, Out};
-use stateright::{Rewrite, RewritePlan};
 use std::borrow::Cow;
 
 /// The output buffer every role writes to.
@@ -108,28 +107,6 @@ impl SingleState {
         match self {
             SingleState::Client(s) => Some(s),
             _ => None,
-        }
-    }
-}
-
-impl Rewrite<Id> for SingleState {
-    fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
-        match self {
-            SingleState::Proposer(p) => SingleState::Proposer(p.rewrite(plan)),
-            SingleState::Node(n) => SingleState::Node(NodeState {
-                proposer: n.proposer.as_ref().map(|p| p.rewrite(plan)),
-                ..n.clone()
-            }),
-            other => other.clone(),
-        }
-    }
-}
-
-impl Rewrite<Id> for ProposerState {
-    fn rewrite<S>(&self, plan: &RewritePlan<Id, S>) -> Self {
-        ProposerState {
-            clients: self.clients.rewrite(plan),
-            ..self.clone()
         }
     }
 }

@@ -1,0 +1,287 @@
+//! `paxos bench single`: propose-to-decided latency next to the physical limit.
+//!
+//! Each run starts a fresh local cluster of 3 node processes (fresh data directories), sends one
+//! proposal from an in-process client and measures the time from the client's first send to
+//! `Decided`. The first proposal of a fresh cluster is the interesting one: it runs both phases.
+//!
+//! The same run measures, on the same data directory and the same loopback interface, what no
+//! implementation can beat: one `fdatasync` of a small file plus the two round trips the
+//! protocol needs in the best case (client to proposer, proposer to acceptors). It also
+//! measures what *this* implementation's critical path is made of, so the gap is explained
+//! rather than guessed: a durable save here is write + `fdatasync` + rename + directory `fsync`,
+//! and a merged 3-node cluster saves five times in sequence before the client hears back
+//! (the proposer's ballot with its own promise, a peer's promise, the proposer's own vote, a
+//! peer's vote, the proposer's learner recording the decision) across three round trips
+//! (client, phase 1, phase 2).
+
+use super::client::{self, ClientConfig};
+use super::cluster::{free_loopback_addrs, LocalCluster};
+use super::config::{retry_range, Member, Membership, Role, Timing};
+use super::init_logging;
+use super::storage::DataDir;
+use crate::single::Storage;
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+/// `paxos bench`: measure the runtime.
+#[derive(clap::Args, Clone, Debug)]
+pub struct BenchArgs {
+    /// What to measure: `single` (single-decree Paxos on fresh local 3-node clusters).
+    #[arg(value_name = "WHAT", value_parser = ["single"])]
+    pub what: String,
+    /// Number of fresh clusters (one measured proposal each).
+    #[arg(long, default_value_t = 20)]
+    pub runs: usize,
+    /// Directory for the clusters' data (default: a new directory under the system temp dir,
+    /// removed afterwards). The fsync cost depends on the file system: measure where nodes live.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Proposer retry timeout of the nodes.
+    #[arg(long, value_name = "MS", default_value_t = 200)]
+    pub retry_ms: u64,
+}
+
+/// Sorted samples with nearest-rank percentiles.
+#[derive(Clone, Debug)]
+pub struct Samples(Vec<Duration>);
+
+impl Samples {
+    /// Sorts `v`.
+    pub fn new(mut v: Vec<Duration>) -> Samples {
+        v.sort();
+        Samples(v)
+    }
+    /// The `q` quantile (`0 < q <= 1`), nearest rank.
+    pub fn pct(&self, q: f64) -> Duration {
+        let n = self.0.len();
+        let rank = ((q * n as f64).ceil() as usize).clamp(1, n);
+        self.0[rank - 1]
+    }
+    /// Smallest sample.
+    pub fn min(&self) -> Duration {
+        self.0[0]
+    }
+    /// Largest sample.
+    pub fn max(&self) -> Duration {
+        self.0[self.0.len() - 1]
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1e3)
+}
+
+/// `fdatasync` of a small file rewritten in place, `n` times.
+pub fn measure_fdatasync(dir: &Path, n: usize) -> std::io::Result<Samples> {
+    let path = dir.join("fsync-probe");
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)?;
+    let mut v = Vec::with_capacity(n);
+    for i in 0..n {
+        f.write_all(&[i as u8; 32])?;
+        let t = Instant::now();
+        f.sync_data()?;
+        v.push(t.elapsed());
+    }
+    drop(f);
+    fs::remove_file(&path)?;
+    Ok(Samples::new(v))
+}
+
+/// This runtime's durable save of a storage record, `n` times.
+pub fn measure_save(dir: &Path, n: usize) -> Result<Samples, String> {
+    let probe = dir.join("save-probe");
+    let d = DataDir::open(&probe).map_err(|e| e.to_string())?;
+    let mut v = Vec::with_capacity(n);
+    for i in 0..n {
+        let rec = Storage {
+            round: i as u32,
+            ..Storage::default()
+        };
+        let t = Instant::now();
+        d.save(&rec).map_err(|e| e.to_string())?;
+        v.push(t.elapsed());
+    }
+    drop(d);
+    let _ = fs::remove_dir_all(&probe);
+    Ok(Samples::new(v))
+}
+
+/// UDP round trips between two loopback sockets served by two threads, `n` times.
+pub fn measure_udp_rtt(n: usize) -> std::io::Result<Samples> {
+    let echo = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))?;
+    let echo_addr = echo.local_addr()?;
+    echo.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let server = std::thread::spawn(move || {
+        let mut buf = [0u8; 64];
+        for _ in 0..n {
+            match echo.recv_from(&mut buf) {
+                Ok((k, src)) => {
+                    let _ = echo.send_to(&buf[..k], src);
+                }
+                Err(_) => return,
+            }
+        }
+    });
+    let s = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut buf = [0u8; 64];
+    let mut v = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        s.send_to(&[7u8; 40], echo_addr)?;
+        s.recv_from(&mut buf)?;
+        v.push(t.elapsed());
+    }
+    let _ = server.join();
+    Ok(Samples::new(v))
+}
+
+/// One fresh cluster, one proposal: the propose-to-decided latency.
+fn one_run(exe: &Path, dir: &Path, retry_ms: u64, value: u64) -> Result<Duration, String> {
+    let addrs = free_loopback_addrs(3).map_err(|e| e.to_string())?;
+    let membership = Membership {
+        members: addrs
+            .iter()
+            .map(|&addr| Member {
+                role: Role::Node,
+                addr,
+            })
+            .collect(),
+    };
+    let mut cluster = LocalCluster::new(exe, dir, membership.clone()).map_err(|e| e.to_string())?;
+    cluster.common_args = vec!["--retry-ms".into(), retry_ms.to_string()];
+    cluster.start_all().map_err(|e| e.to_string())?;
+    let cfg = ClientConfig {
+        cluster_id: membership.cluster_id(),
+        membership,
+        key: None,
+        timing: Timing {
+            proposer_retry: retry_range(retry_ms),
+            client_retry: retry_range(1000),
+        },
+        faults: None,
+        bind: SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0),
+        timeout: Duration::from_secs(10),
+    };
+    let result = client::propose(&cfg, value, 0, false, &AtomicBool::new(false));
+    drop(cluster);
+    let p = result.map_err(|e| e.to_string())?;
+    if p.decided != value {
+        return Err(format!(
+            "a fresh cluster decided {} instead of the only proposal {value}",
+            p.decided
+        ));
+    }
+    Ok(p.latency)
+}
+
+/// Entry point of `paxos bench`.
+pub fn bench_main(args: BenchArgs) -> ExitCode {
+    init_logging("warn");
+    if args.runs == 0 {
+        eprintln!(
+            "error: --runs 0: at least one run is needed\n\nFor more information, try '--help'."
+        );
+        return ExitCode::from(2);
+    }
+    let (dir, remove_dir) = match &args.dir {
+        Some(d) => (d.clone(), false),
+        None => (
+            std::env::temp_dir().join(format!("paxos-bench-{}", std::process::id())),
+            true,
+        ),
+    };
+    let result = run_bench(&args, &dir);
+    if remove_dir {
+        let _ = fs::remove_dir_all(&dir);
+    }
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run_bench(args: &BenchArgs, dir: &Path) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the executable: {e}"))?;
+    println!(
+        "paxos bench single: {} fresh clusters of 3 nodes on 127.0.0.1, data in {}",
+        args.runs,
+        dir.display()
+    );
+    let fsync = measure_fdatasync(dir, 100).map_err(|e| format!("fdatasync probe: {e}"))?;
+    let save = measure_save(dir, 100)?;
+    let rtt = measure_udp_rtt(2000).map_err(|e| format!("UDP probe: {e}"))?;
+    let mut lat = Vec::with_capacity(args.runs);
+    for r in 0..args.runs {
+        let run_dir = dir.join(format!("run-{r}"));
+        let l = one_run(&exe, &run_dir, args.retry_ms, 1000 + r as u64)?;
+        let _ = fs::remove_dir_all(&run_dir);
+        lat.push(l);
+    }
+    let lat = Samples::new(lat);
+    println!(
+        "propose -> decided (first proposal of a fresh cluster), {} runs:",
+        args.runs
+    );
+    println!(
+        "  p50 {}   p99 {}   min {}   max {}",
+        ms(lat.pct(0.5)),
+        ms(lat.pct(0.99)),
+        ms(lat.min()),
+        ms(lat.max())
+    );
+    let limit = fsync.pct(0.5) + 2 * rtt.pct(0.5);
+    println!("physical limit, measured in this run on the same data dir and interface:");
+    println!(
+        "  fdatasync of a small file          p50 {}  (p99 {})",
+        ms(fsync.pct(0.5)),
+        ms(fsync.pct(0.99))
+    );
+    println!(
+        "  UDP loopback round trip            p50 {}  (p99 {})",
+        ms(rtt.pct(0.5)),
+        ms(rtt.pct(0.99))
+    );
+    println!("  limit = 1 fdatasync + 2 round trips = {}", ms(limit));
+    let path = 5 * save.pct(0.5) + 3 * rtt.pct(0.5);
+    println!("what this implementation's critical path is made of:");
+    println!(
+        "  durable save (write, fdatasync, rename, dir fsync)  p50 {}  (p99 {})",
+        ms(save.pct(0.5)),
+        ms(save.pct(0.99))
+    );
+    println!(
+        "  5 sequential saves + 3 round trips = {}  (median latency / limit = {:.1}x)",
+        ms(path),
+        lat.pct(0.5).as_secs_f64() / limit.as_secs_f64()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let s = Samples::new((1..=10).rev().map(Duration::from_millis).collect());
+        assert_eq!(s.pct(0.5), Duration::from_millis(5));
+        assert_eq!(s.pct(0.99), Duration::from_millis(10));
+        assert_eq!(s.pct(0.1), Duration::from_millis(1));
+        assert_eq!(s.min(), Duration::from_millis(1));
+        assert_eq!(s.max(), Duration::from_millis(10));
+    }
+}

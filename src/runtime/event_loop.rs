@@ -1,0 +1,636 @@
+//! The event loop: one actor, one UDP socket, timers, group-committed storage.
+//!
+//! # One iteration
+//!
+//! 1. Wait (`poll`) until a datagram arrives, the earliest timer is due, a fault-delayed
+//!    datagram is due, or 100 ms pass (so a shutdown request is noticed promptly).
+//! 2. Drain up to `max_batch` datagrams that are ready. Each is decoded and admitted (see
+//!    below) or dropped and counted; each admitted message goes to [`Actor::on_msg`].
+//! 3. Fire every timer that is due ([`Actor::on_timeout`]).
+//! 4. **Group commit**: if any step of the batch emitted `Save`, write the *last* saved record
+//!    once, durably (see [`super::storage`]).
+//! 5. Only then send every message the batch produced, in order.
+//!
+//! Timer commands (`SetTimer`, `CancelTimer`) are applied as each step emits them: timers are
+//! local bookkeeping that nobody outside the process can observe, and applying them at once
+//! means a timer cancelled by a message in this batch cannot fire later in the same batch, just
+//! as in the model. A timer fires at a uniformly random instant within its range.
+//!
+//! # Why save before send
+//!
+//! stateright applies a step's commands atomically: the acceptor's new promise and its
+//! `Promise` reply happen together. A real process can crash between writing and sending. If it
+//! sent first and crashed before the write reached the disk, it would come back without a
+//! promise that another process already relies on: the model's atomic step would be a lie and
+//! agreement could break. Writing (and `fsync`ing) first turns every crash into one the model
+//! already covers: a crash after the save but before the send looks like lost messages, which
+//! the lossy model explores.
+//!
+//! # Why group commit
+//!
+//! An `fsync` costs far more than handling a message. Persisting once per batch rather than
+//! once per message keeps the rule above (nothing of the batch leaves before its state is
+//! durable) while paying one `fsync` for up to `max_batch` messages under load. Only the last
+//! record matters: each `Save` carries the actor's whole durable record, not a delta.
+//!
+//! # Admission
+//!
+//! A datagram's envelope names its sender: a member index or "client" (see [`super::codec`]).
+//! * A member's datagram is admitted only if it comes from that member's listed address.
+//! * A client's datagram is admitted only from an address that is *not* a member's and only if
+//!   it carries a client request ([`WireMsg::from_client`]: `Propose` or `Query`).
+//!
+//! So anyone who can reach the socket (and holds the cluster key, when one is configured) may
+//! ask for a decision, but only members take part in the protocol. Everything else is dropped
+//! and counted in [`Counters`], which are logged every `stats_interval` and at shutdown.
+
+use super::codec::{Codec, DropReason, Sender, MAX_DATAGRAM};
+use super::faults::Faults;
+use super::rng::Rng;
+use super::storage::{DataDir, StorageError};
+use super::WireMsg;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use stateright::actor::{Actor, Command, Id, Out};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::io;
+use std::net::{SocketAddr, SocketAddrV4, UdpSocket};
+use std::ops::Range;
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use tracing::{debug, info, warn};
+
+/// Longest single wait, so that a shutdown request is seen within this time.
+const POLL_CAP: Duration = Duration::from_millis(100);
+
+/// What the loop counted. Printed as `name=value` pairs (see [`Counters::parse`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Messages admitted and handed to the actor.
+    pub received: u64,
+    /// Datagrams sent (each copy counts).
+    pub sent: u64,
+    /// Non-empty batches handled.
+    pub batches: u64,
+    /// Durable saves (one at most per batch).
+    pub saves: u64,
+    /// Dropped: not a well-formed envelope or message.
+    pub malformed: u64,
+    /// Dropped: larger than the maximum datagram.
+    pub oversized: u64,
+    /// Dropped: another cluster's id.
+    pub wrong_cluster: u64,
+    /// Dropped: missing, unexpected or wrong authentication tag.
+    pub unauthenticated: u64,
+    /// Dropped: sender not allowed (see the admission rule).
+    pub unknown_sender: u64,
+    /// Receive errors.
+    pub recv_errors: u64,
+    /// Send errors.
+    pub send_errors: u64,
+    /// Outgoing datagrams dropped by fault injection.
+    pub fault_dropped: u64,
+    /// Outgoing datagrams duplicated by fault injection.
+    pub fault_duplicated: u64,
+    /// Outgoing copies delayed by fault injection.
+    pub fault_delayed: u64,
+}
+
+impl Counters {
+    fn fields(&self) -> [(&'static str, u64); 14] {
+        [
+            ("received", self.received),
+            ("sent", self.sent),
+            ("batches", self.batches),
+            ("saves", self.saves),
+            ("malformed", self.malformed),
+            ("oversized", self.oversized),
+            ("wrong_cluster", self.wrong_cluster),
+            ("unauthenticated", self.unauthenticated),
+            ("unknown_sender", self.unknown_sender),
+            ("recv_errors", self.recv_errors),
+            ("send_errors", self.send_errors),
+            ("fault_dropped", self.fault_dropped),
+            ("fault_duplicated", self.fault_duplicated),
+            ("fault_delayed", self.fault_delayed),
+        ]
+    }
+
+    /// Reads counters back from a line containing their `name=value` form (such as a log line),
+    /// or `None` when the line does not carry all of them.
+    pub fn parse(line: &str) -> Option<Counters> {
+        let get = |name: &str| -> Option<u64> {
+            line.split_whitespace()
+                .find_map(|w| w.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+        };
+        Some(Counters {
+            received: get("received")?,
+            sent: get("sent")?,
+            batches: get("batches")?,
+            saves: get("saves")?,
+            malformed: get("malformed")?,
+            oversized: get("oversized")?,
+            wrong_cluster: get("wrong_cluster")?,
+            unauthenticated: get("unauthenticated")?,
+            unknown_sender: get("unknown_sender")?,
+            recv_errors: get("recv_errors")?,
+            send_errors: get("send_errors")?,
+            fault_dropped: get("fault_dropped")?,
+            fault_duplicated: get("fault_duplicated")?,
+            fault_delayed: get("fault_delayed")?,
+        })
+    }
+
+    fn count_drop(&mut self, reason: DropReason) {
+        match reason {
+            DropReason::Malformed => self.malformed += 1,
+            DropReason::Oversized => self.oversized += 1,
+            DropReason::WrongCluster => self.wrong_cluster += 1,
+            DropReason::Unauthenticated => self.unauthenticated += 1,
+            DropReason::UnknownSender => self.unknown_sender += 1,
+        }
+    }
+}
+
+impl fmt::Display for Counters {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (name, value)) in self.fields().iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{name}={value}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A process's place in the cluster: its socket, the member list, how it signs its datagrams.
+#[derive(Debug)]
+pub struct Endpoint {
+    /// The bound socket.
+    pub socket: UdpSocket,
+    /// Member addresses; a member's index on the wire is its position here.
+    pub members: Vec<SocketAddrV4>,
+    /// How this process signs its datagrams: its member index, or client.
+    pub me: Sender,
+    /// The envelope codec.
+    pub codec: Codec,
+}
+
+/// Tunables of the loop.
+#[derive(Debug)]
+pub struct LoopOptions {
+    /// Most datagrams handled in one batch.
+    pub max_batch: usize,
+    /// Period of the counters log line (`None`: never).
+    pub stats_interval: Option<Duration>,
+    /// Fault injection on the send path (tests only).
+    pub faults: Option<Faults>,
+}
+
+impl Default for LoopOptions {
+    fn default() -> Self {
+        LoopOptions {
+            max_batch: 64,
+            stats_interval: Some(Duration::from_secs(10)),
+            faults: None,
+        }
+    }
+}
+
+/// Why [`EventLoop::run`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The stop flag was raised (a signal).
+    Stopped,
+    /// The `done` predicate held.
+    Done,
+    /// The deadline passed first.
+    DeadlineReached,
+}
+
+/// A fatal runtime error.
+#[derive(Debug)]
+pub enum RuntimeError {
+    /// The socket could not be set up.
+    Socket(io::Error),
+    /// A save failed: the node must stop rather than send what it could not persist.
+    Storage(StorageError),
+}
+
+impl fmt::Display for RuntimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuntimeError::Socket(e) => write!(f, "socket: {e}"),
+            RuntimeError::Storage(e) => write!(
+                f,
+                "{e}; stopping: no message may leave before its state is durable"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RuntimeError {}
+
+/// What one batch produced, held back until its storage is durable.
+struct Batch<A: Actor> {
+    save: Option<A::Storage>,
+    sends: Vec<(Id, A::Msg)>,
+    events: usize,
+}
+
+impl<A: Actor> Batch<A> {
+    fn new() -> Self {
+        Batch {
+            save: None,
+            sends: Vec::new(),
+            events: 0,
+        }
+    }
+}
+
+struct Delayed {
+    at: Instant,
+    dst: SocketAddrV4,
+    bytes: Vec<u8>,
+}
+
+/// Runs one actor over one socket.
+pub struct EventLoop<A: Actor> {
+    actor: A,
+    id: Id,
+    addr: SocketAddrV4,
+    state: A::State,
+    ep: Endpoint,
+    storage: Option<DataDir>,
+    saved: Option<A::Storage>,
+    timers: HashMap<A::Timer, Instant>,
+    delayed: Vec<Delayed>,
+    rng: Rng,
+    opts: LoopOptions,
+    counters: Counters,
+    buf: Vec<u8>,
+    last_stats: Instant,
+    warned_random: bool,
+}
+
+impl<A> EventLoop<A>
+where
+    A: Actor,
+    A::Msg: WireMsg,
+    A::Storage: Serialize + DeserializeOwned,
+{
+    /// Starts `actor` from `stored` (its last durable record, already loaded from `storage`)
+    /// and handles the commands of `on_start` like any other batch.
+    pub fn start(
+        actor: A,
+        ep: Endpoint,
+        storage: Option<DataDir>,
+        stored: Option<A::Storage>,
+        opts: LoopOptions,
+    ) -> Result<Self, RuntimeError> {
+        let addr = match ep.socket.local_addr().map_err(RuntimeError::Socket)? {
+            SocketAddr::V4(a) => a,
+            SocketAddr::V6(a) => {
+                return Err(RuntimeError::Socket(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    format!("{a}: only IPv4 sockets are supported"),
+                )))
+            }
+        };
+        ep.socket
+            .set_nonblocking(true)
+            .map_err(RuntimeError::Socket)?;
+        let id = Id::from(addr);
+        let mut out = Out::new();
+        let state = actor.on_start(id, &stored, &mut out);
+        let now = Instant::now();
+        let mut lp = EventLoop {
+            actor,
+            id,
+            addr,
+            state,
+            ep,
+            storage,
+            saved: stored,
+            timers: HashMap::new(),
+            delayed: Vec::new(),
+            rng: Rng::from_entropy(),
+            opts,
+            counters: Counters::default(),
+            buf: vec![0; 65_536],
+            last_stats: now,
+            warned_random: false,
+        };
+        let mut batch = Batch::new();
+        lp.absorb(out, &mut batch);
+        lp.commit(batch)?;
+        Ok(lp)
+    }
+
+    /// The actor's current state.
+    pub fn state(&self) -> &A::State {
+        &self.state
+    }
+
+    /// The counters so far.
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// The actor's id (its socket address).
+    pub fn id(&self) -> Id {
+        self.id
+    }
+
+    /// The socket address.
+    pub fn addr(&self) -> SocketAddrV4 {
+        self.addr
+    }
+
+    /// Runs until `stop` is raised, `done(state)` holds, or `deadline` passes.
+    pub fn run(
+        &mut self,
+        stop: &AtomicBool,
+        deadline: Option<Instant>,
+        mut done: impl FnMut(&A::State) -> bool,
+    ) -> Result<Outcome, RuntimeError> {
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(Outcome::Stopped);
+            }
+            if done(&self.state) {
+                return Ok(Outcome::Done);
+            }
+            let now = Instant::now();
+            if deadline.is_some_and(|d| now >= d) {
+                return Ok(Outcome::DeadlineReached);
+            }
+            self.flush_delayed(now);
+            if let Some(every) = self.opts.stats_interval {
+                if now >= self.last_stats + every {
+                    self.last_stats = now;
+                    info!("counters {}", self.counters);
+                }
+            }
+            let mut wake = now + POLL_CAP;
+            wake = self.timers.values().fold(wake, |w, t| w.min(*t));
+            wake = self.delayed.iter().fold(wake, |w, d| w.min(d.at));
+            if let Some(d) = deadline {
+                wake = wake.min(d);
+            }
+            self.wait_readable(wake.saturating_duration_since(now));
+            let mut batch = Batch::new();
+            self.receive(&mut batch);
+            self.fire_timers(&mut batch);
+            if batch.events > 0 {
+                self.counters.batches += 1;
+            }
+            self.commit(batch)?;
+        }
+    }
+
+    /// Blocks until the socket is readable or `timeout` passes (interrupted waits just return).
+    fn wait_readable(&self, timeout: Duration) {
+        if timeout.is_zero() {
+            return;
+        }
+        let ms = timeout.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+        let mut fds = libc::pollfd {
+            fd: self.ep.socket.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: `fds` is one valid pollfd that outlives the call; the count passed is 1.
+        unsafe {
+            libc::poll(&mut fds, 1, ms);
+        }
+    }
+
+    fn receive(&mut self, batch: &mut Batch<A>) {
+        let mut buf = std::mem::take(&mut self.buf);
+        let mut handled = 0;
+        while handled < self.opts.max_batch {
+            match self.ep.socket.recv_from(&mut buf) {
+                Ok((n, src)) => {
+                    handled += 1;
+                    self.on_datagram(&buf[..n], src, batch);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.counters.recv_errors += 1;
+                    debug!(error = %e, "receive error");
+                    break;
+                }
+            }
+        }
+        self.buf = buf;
+    }
+
+    fn on_datagram(&mut self, bytes: &[u8], src: SocketAddr, batch: &mut Batch<A>) {
+        let (sender, msg) = match self.ep.codec.decode::<A::Msg>(bytes) {
+            Ok(x) => x,
+            Err(e) => {
+                self.counters.count_drop(e.reason());
+                debug!(%src, len = bytes.len(), reason = %e, "dropped datagram");
+                return;
+            }
+        };
+        let src_id = match self.admit(src, sender, &msg) {
+            Some(id) => id,
+            None => {
+                self.counters.count_drop(DropReason::UnknownSender);
+                debug!(%src, ?sender, ?msg, "dropped datagram from a sender not allowed to send it");
+                return;
+            }
+        };
+        self.counters.received += 1;
+        debug!(%src, ?msg, "recv");
+        let mut out = Out::new();
+        let mut state = Cow::Borrowed(&self.state);
+        self.actor
+            .on_msg(self.id, &mut state, src_id, msg, &mut out);
+        if let Cow::Owned(s) = state {
+            self.state = s;
+        }
+        batch.events += 1;
+        self.absorb(out, batch);
+    }
+
+    /// The admission rule (see the module docs): the sender's id, or `None` to drop.
+    fn admit(&self, src: SocketAddr, sender: Sender, msg: &A::Msg) -> Option<Id> {
+        let SocketAddr::V4(src) = src else {
+            return None;
+        };
+        let allowed = match sender {
+            Sender::Member(i) => self.ep.members.get(usize::from(i)) == Some(&src),
+            Sender::Client => !self.ep.members.contains(&src) && msg.from_client(),
+        };
+        allowed.then(|| Id::from(src))
+    }
+
+    fn fire_timers(&mut self, batch: &mut Batch<A>) {
+        let now = Instant::now();
+        for _ in 0..self.opts.max_batch {
+            let due = self
+                .timers
+                .iter()
+                .filter(|(_, at)| **at <= now)
+                .min_by_key(|(_, at)| **at)
+                .map(|(t, _)| t.clone());
+            let Some(timer) = due else { break };
+            self.timers.remove(&timer);
+            debug!(?timer, "timer fired");
+            let mut out = Out::new();
+            let mut state = Cow::Borrowed(&self.state);
+            self.actor.on_timeout(self.id, &mut state, &timer, &mut out);
+            if let Cow::Owned(s) = state {
+                self.state = s;
+            }
+            batch.events += 1;
+            self.absorb(out, batch);
+        }
+    }
+
+    fn jitter(&mut self, range: &Range<Duration>) -> Duration {
+        if range.end <= range.start {
+            return range.start;
+        }
+        range.start + (range.end - range.start).mul_f64(self.rng.next_f64())
+    }
+
+    /// Takes one step's commands: saves and sends are held for the commit, timers applied now.
+    fn absorb(&mut self, out: Out<A>, batch: &mut Batch<A>) {
+        for c in out {
+            match c {
+                Command::Save(s) => batch.save = Some(s),
+                Command::Send(dst, m) => batch.sends.push((dst, m)),
+                Command::SetTimer(t, range) => {
+                    let at = Instant::now() + self.jitter(&range);
+                    self.timers.insert(t, at);
+                }
+                Command::CancelTimer(t) => {
+                    self.timers.remove(&t);
+                }
+                Command::ChooseRandom(..) => {
+                    if !self.warned_random {
+                        self.warned_random = true;
+                        warn!("the runtime does not support random choices; ignoring them");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Persists the batch's last record (if any), then sends its messages.
+    fn commit(&mut self, batch: Batch<A>) -> Result<(), RuntimeError> {
+        if let Some(record) = batch.save {
+            if self.saved.as_ref() != Some(&record) {
+                if let Some(dir) = &self.storage {
+                    dir.save(&record).map_err(RuntimeError::Storage)?;
+                    self.counters.saves += 1;
+                    debug!(?record, "saved");
+                }
+                self.saved = Some(record);
+            }
+        }
+        for (dst, msg) in batch.sends {
+            self.transmit(dst, &msg);
+        }
+        Ok(())
+    }
+
+    fn transmit(&mut self, dst: Id, msg: &A::Msg) {
+        let addr = SocketAddrV4::from(dst);
+        let bytes = self.ep.codec.encode(self.ep.me, msg);
+        debug_assert!(bytes.len() <= MAX_DATAGRAM);
+        debug!(dst = %addr, ?msg, "send");
+        let Some(faults) = &mut self.opts.faults else {
+            self.send_now(addr, &bytes);
+            return;
+        };
+        let fate = faults.decide(msg.kind(), addr);
+        if fate.is_empty() {
+            self.counters.fault_dropped += 1;
+            debug!(dst = %addr, ?msg, "fault injection dropped");
+            return;
+        }
+        if fate.len() > 1 {
+            self.counters.fault_duplicated += 1;
+        }
+        let now = Instant::now();
+        for delay in fate {
+            if delay.is_zero() {
+                self.send_now(addr, &bytes);
+            } else {
+                self.counters.fault_delayed += 1;
+                self.delayed.push(Delayed {
+                    at: now + delay,
+                    dst: addr,
+                    bytes: bytes.clone(),
+                });
+            }
+        }
+    }
+
+    fn flush_delayed(&mut self, now: Instant) {
+        if self.delayed.is_empty() {
+            return;
+        }
+        let (due, later): (Vec<Delayed>, Vec<Delayed>) = std::mem::take(&mut self.delayed)
+            .into_iter()
+            .partition(|d| d.at <= now);
+        self.delayed = later;
+        for d in due {
+            self.send_now(d.dst, &d.bytes);
+        }
+    }
+
+    fn send_now(&mut self, dst: SocketAddrV4, bytes: &[u8]) {
+        match self.ep.socket.send_to(bytes, dst) {
+            Ok(_) => self.counters.sent += 1,
+            Err(e) => {
+                self.counters.send_errors += 1;
+                debug!(%dst, error = %e, "send failed");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_print_and_parse_back() {
+        let c = Counters {
+            received: 1,
+            sent: 2,
+            batches: 3,
+            saves: 4,
+            malformed: 5,
+            oversized: 6,
+            wrong_cluster: 7,
+            unauthenticated: 8,
+            unknown_sender: 9,
+            recv_errors: 10,
+            send_errors: 11,
+            fault_dropped: 12,
+            fault_duplicated: 13,
+            fault_delayed: 14,
+        };
+        let line = format!("2024 INFO node{{id=0}}: stopped; counters {c}");
+        assert_eq!(Counters::parse(&line), Some(c));
+        assert_eq!(
+            c.to_string(),
+            "received=1 sent=2 batches=3 saves=4 malformed=5 oversized=6 wrong_cluster=7 \
+             unauthenticated=8 unknown_sender=9 recv_errors=10 send_errors=11 fault_dropped=12 \
+             fault_duplicated=13 fault_delayed=14"
+        );
+        assert_eq!(Counters::parse("received=1"), None);
+    }
+}

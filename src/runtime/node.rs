@@ -1,0 +1,134 @@
+//! A node process: lock the data directory, load the record, bind, run until a signal.
+//!
+//! The start-up order is deliberate. The data directory is locked and the record loaded
+//! *before* the socket is bound, so a node whose record is corrupt (or whose directory another
+//! node holds) never answers a single datagram. Once bound, the node prints one line on
+//! standard output, `paxos node I (ROLE) listening on ADDR ...`, which scripts and tests wait
+//! for; everything else goes to the log (standard error).
+
+use super::codec::{ClusterKey, Codec, Sender};
+use super::config::{Membership, Timing};
+use super::event_loop::{Counters, Endpoint, EventLoop, LoopOptions, Outcome, RuntimeError};
+use super::faults::{FaultSpec, Faults};
+use super::storage::{DataDir, StorageError};
+use crate::single::Storage;
+use std::fmt;
+use std::io::{self, Write};
+use std::net::{SocketAddrV4, UdpSocket};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+use tracing::{info, info_span, warn};
+
+/// Everything a node needs.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    /// The cluster.
+    pub membership: Membership,
+    /// This node's index in the member list.
+    pub index: usize,
+    /// Where its record lives.
+    pub data_dir: PathBuf,
+    /// Retry timers.
+    pub timing: Timing,
+    /// The cluster id on the wire.
+    pub cluster_id: u64,
+    /// The cluster key, if datagrams are authenticated.
+    pub key: Option<ClusterKey>,
+    /// Fault injection (tests only).
+    pub faults: Option<FaultSpec>,
+    /// Period of the counters log line.
+    pub stats_interval: Duration,
+}
+
+/// Why a node stopped with an error.
+#[derive(Debug)]
+pub enum NodeError {
+    /// The data directory or the record cannot be used.
+    Storage(StorageError),
+    /// The node's address cannot be bound.
+    Bind {
+        /// The address.
+        addr: SocketAddrV4,
+        /// The error.
+        err: io::Error,
+    },
+    /// A fatal error while running.
+    Runtime(RuntimeError),
+}
+
+impl fmt::Display for NodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NodeError::Storage(e) => write!(f, "cannot start: {e}"),
+            NodeError::Bind { addr, err } => write!(f, "cannot start: cannot bind {addr}: {err}"),
+            NodeError::Runtime(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for NodeError {}
+
+/// Runs member `cfg.index` until `stop` is raised; returns its final counters.
+pub fn run_node(cfg: &NodeConfig, stop: &AtomicBool) -> Result<Counters, NodeError> {
+    let me = cfg.membership.members[cfg.index];
+    let _span = info_span!("node", id = cfg.index).entered();
+    let dir = DataDir::open(&cfg.data_dir).map_err(NodeError::Storage)?;
+    let stored: Option<Storage> = dir.load().map_err(NodeError::Storage)?;
+    match &stored {
+        Some(s) => info!(record = ?s, file = %dir.storage_path().display(), "restored"),
+        None => info!(dir = %dir.path().display(), "no record yet: fresh start"),
+    }
+    let socket = UdpSocket::bind(me.addr).map_err(|err| NodeError::Bind { addr: me.addr, err })?;
+    let faults = cfg.faults.clone().map(Faults::new);
+    if let Some(f) = &faults {
+        warn!(
+            spec = %f.spec(),
+            seed = f.seed(),
+            "FAULT INJECTION IS ON: this node drops, duplicates and delays its own messages on purpose"
+        );
+    }
+    let actor = cfg.membership.actor(cfg.index, &cfg.timing);
+    let ep = Endpoint {
+        socket,
+        members: cfg.membership.addrs(),
+        me: Sender::Member(cfg.index as u16),
+        codec: Codec::new(cfg.cluster_id, cfg.key.clone()),
+    };
+    let authenticated = ep.codec.authenticated();
+    let opts = LoopOptions {
+        stats_interval: Some(cfg.stats_interval),
+        faults,
+        ..LoopOptions::default()
+    };
+    let mut lp =
+        EventLoop::start(actor, ep, Some(dir), stored, opts).map_err(NodeError::Runtime)?;
+    info!(
+        addr = %me.addr,
+        role = %me.role,
+        cluster_id = format_args!("{:#018x}", cfg.cluster_id),
+        authenticated,
+        "listening"
+    );
+    println!(
+        "paxos node {} ({}) listening on {}, cluster id {:#018x}, data dir {}",
+        cfg.index,
+        me.role,
+        me.addr,
+        cfg.cluster_id,
+        cfg.data_dir.display()
+    );
+    let _ = io::stdout().flush();
+    let result = lp.run(stop, None, |_| false);
+    let counters = lp.counters();
+    match result {
+        Ok(Outcome::Stopped) | Ok(_) => {
+            info!("stopped; counters {counters}");
+            Ok(counters)
+        }
+        Err(e) => {
+            info!("failed; counters {counters}");
+            Err(NodeError::Runtime(e))
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Single-decree Paxos model: pinned state counts, property outcomes, and for every
+//! always-property a state that violates it (so none of them is vacuous).
+
+use paxos::ballot::Ballot;
+use paxos::models::run::{self, RunOptions, Strategy};
+use paxos::models::single::{SingleConfig, SingleModel, SingleModelState};
+use paxos::single::{AcceptorState, LearnerState, Msg, SingleState};
+use stateright::actor::{ActorModelAction, Envelope, Id, Network};
+use stateright::{Checker, Model};
+use std::sync::Arc;
+
+fn check(cfg: SingleConfig, strategy: Strategy) -> run::Report {
+    let restrict = cfg.clone();
+    run::check(
+        "single-decree",
+        serde_json::Value::Null,
+        SingleModel::new(cfg),
+        &RunOptions {
+            threads: 2,
+            strategy,
+            symmetry: None,
+            progress: false,
+            shortest: true,
+        },
+        move |name| SingleModel::new(restrict.clone()).only(name),
+        |m, p| m.format_trace(p),
+    )
+}
+
+fn statuses(r: &run::Report) -> Vec<(String, String)> {
+    r.properties
+        .iter()
+        .map(|p| (p.name.clone(), p.status.clone()))
+        .collect()
+}
+
+fn owned(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    v.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+const SAFETY_HOLDS: [(&str, &str); 7] = [
+    ("agreement", "holds"),
+    ("validity", "holds"),
+    ("learner-agreement", "holds"),
+    ("stability", "holds"),
+    ("durability", "holds"),
+    ("ballot-safety", "holds"),
+    ("linearizable", "holds"),
+];
+
+#[test]
+fn compat_is_pinned_and_every_property_holds() {
+    let cfg = SingleConfig::named("compat").unwrap();
+    let bfs = check(cfg.clone(), Strategy::Bfs);
+    assert_eq!(bfs.unique_states, 51_397);
+    assert_eq!(bfs.max_depth, 23);
+    let mut expected = SAFETY_HOLDS.to_vec();
+    expected.push(("value-chosen", "found"));
+    expected.push(("second-proposer-completes", "found"));
+    assert_eq!(statuses(&bfs), owned(&expected));
+    assert!(bfs.ok());
+    // DFS visits the same state space.
+    let dfs = check(cfg, Strategy::Dfs);
+    assert_eq!(dfs.unique_states, 51_397);
+}
+
+#[test]
+fn roles_is_pinned_and_every_property_holds() {
+    let r = check(SingleConfig::named("roles").unwrap(), Strategy::Dfs);
+    assert_eq!(r.unique_states, 1_499_589);
+    let mut expected = SAFETY_HOLDS.to_vec();
+    expected.push(("value-chosen", "found"));
+    expected.push(("second-proposer-completes", "found"));
+    assert_eq!(statuses(&r), owned(&expected));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every always-property can fail: a state built to violate it.
+
+fn model(name: &str) -> SingleModel {
+    SingleModel::new(SingleConfig::named(name).unwrap())
+}
+
+fn holds(m: &SingleModel, name: &'static str, s: &SingleModelState) -> bool {
+    (m.property(name).condition)(m, s)
+}
+
+fn init(m: &SingleModel) -> SingleModelState {
+    m.init_states().remove(0)
+}
+
+const B10: Ballot = Ballot::new(1, 0);
+const B11: Ballot = Ballot::new(1, 1);
+const B20: Ballot = Ballot::new(2, 0);
+
+#[test]
+fn agreement_can_fail() {
+    let m = model("roles");
+    let mut s = init(&m);
+    assert!(holds(&m, "agreement", &s));
+    s.history
+        .votes
+        .extend([(B10, 1, 0), (B10, 1, 1), (B11, 2, 1), (B11, 2, 2)]);
+    assert_eq!(s.history.chosen(3), vec![(B10, 1), (B11, 2)]);
+    assert!(!holds(&m, "agreement", &s));
+}
+
+#[test]
+fn validity_can_fail() {
+    let m = model("roles");
+    let mut s = init(&m);
+    assert_eq!(s.history.invoked, [1, 2].into());
+    s.history.votes.extend([(B10, 7, 0), (B10, 7, 2)]);
+    assert!(!holds(&m, "validity", &s));
+    assert!(holds(&m, "agreement", &s));
+}
+
+#[test]
+fn learner_agreement_can_fail() {
+    let m = model("roles");
+    let mut s = init(&m);
+    // Actor 5 is the learner (P0 P1 A0 A1 A2 L0 C0 C1).
+    s.actor_states[5] = Arc::new(SingleState::Learner(LearnerState {
+        learned: Some(2),
+        votes: vec![],
+    }));
+    assert!(!holds(&m, "learner-agreement", &s), "2 is not chosen");
+    s.history.votes.extend([(B10, 2, 0), (B10, 2, 1)]);
+    assert!(holds(&m, "learner-agreement", &s));
+}
+
+#[test]
+fn stability_can_fail_through_the_ghost_observer() {
+    let m = model("roles");
+    let mut s = init(&m);
+    // The learner had learned 1 (ghost), but now holds 2: the next step notices.
+    s.history.learned[5] = Some(1);
+    s.actor_states[5] = Arc::new(SingleState::Learner(LearnerState {
+        learned: Some(2),
+        votes: vec![],
+    }));
+    assert!(holds(&m, "stability", &s));
+    let action = ActorModelAction::Deliver {
+        src: Id::from(6),
+        dst: Id::from(0),
+        msg: Msg::Propose(1),
+    };
+    let next = m.next_state(&s, action).expect("P0 handles the proposal");
+    assert!(next.history.unstable);
+    assert!(!holds(&m, "stability", &next));
+}
+
+#[test]
+fn durability_can_fail() {
+    let m = model("roles");
+    let mut s = init(&m);
+    s.history.max_promised[1] = Some(B20);
+    // A1 is actor 3; it remembers only 1.0.
+    s.actor_states[3] = Arc::new(SingleState::Acceptor(AcceptorState {
+        promised: Some(B10),
+        accepted: None,
+    }));
+    assert!(!holds(&m, "durability", &s));
+    // A crashed acceptor is not judged until it recovers.
+    s.crashed[3] = true;
+    assert!(holds(&m, "durability", &s));
+}
+
+#[test]
+fn ballot_safety_can_fail() {
+    let m = model("roles");
+    let mut s = init(&m);
+    s.history.votes.extend([(B10, 1, 0), (B10, 1, 1)]);
+    s.history.proposals.insert((B10, 1));
+    assert!(holds(&m, "ballot-safety", &s));
+    s.history.proposals.insert((B20, 2));
+    assert!(!holds(&m, "ballot-safety", &s));
+    assert!(holds(&m, "agreement", &s), "nothing else is chosen yet");
+}
+
+#[test]
+fn linearizability_can_fail_through_recorded_responses() {
+    let m = model("roles");
+    let mut s = init(&m);
+    // Two answers with different values reach the two clients (actors 6 and 7).
+    s.network = Network::new_unordered_nonduplicating([
+        Envelope {
+            src: Id::from(0),
+            dst: Id::from(6),
+            msg: Msg::Decided(1),
+        },
+        Envelope {
+            src: Id::from(1),
+            dst: Id::from(7),
+            msg: Msg::Decided(2),
+        },
+    ]);
+    let deliver = |src: usize, dst: usize, v| ActorModelAction::Deliver {
+        src: Id::from(src),
+        dst: Id::from(dst),
+        msg: Msg::Decided(v),
+    };
+    let s1 = m.next_state(&s, deliver(0, 6, 1)).unwrap();
+    assert_eq!(s1.history.first_response, Some(1));
+    assert!(holds(&m, "linearizable", &s1));
+    let s2 = m.next_state(&s1, deliver(1, 7, 2)).unwrap();
+    assert!(!holds(&m, "linearizable", &s2));
+}
+
+#[test]
+fn a_response_with_a_value_nobody_proposed_is_not_linearizable() {
+    let m = model("roles");
+    let mut s = init(&m);
+    s.network = Network::new_unordered_nonduplicating([Envelope {
+        src: Id::from(0),
+        dst: Id::from(6),
+        msg: Msg::Decided(9),
+    }]);
+    let s1 = m
+        .next_state(
+            &s,
+            ActorModelAction::Deliver {
+                src: Id::from(0),
+                dst: Id::from(6),
+                msg: Msg::Decided(9),
+            },
+        )
+        .unwrap();
+    assert!(!holds(&m, "linearizable", &s1));
+}
+
+#[test]
+fn sometimes_properties_depend_on_the_configuration() {
+    assert_eq!(
+        model("roles").property_names(),
+        vec![
+            "agreement",
+            "validity",
+            "learner-agreement",
+            "stability",
+            "durability",
+            "ballot-safety",
+            "linearizable",
+            "value-chosen",
+            "second-proposer-completes"
+        ]
+    );
+    let mut one = SingleConfig::named("roles").unwrap();
+    one.proposers = 1;
+    one.max_crashes = 1;
+    let names = SingleModel::new(one).property_names();
+    assert!(names.contains(&"chosen-after-recovery"));
+    assert!(!names.contains(&"second-proposer-completes"));
+}
+
+#[test]
+fn shortest_example_of_a_chosen_value() {
+    let m = model("compat");
+    let c = m
+        .clone()
+        .only("value-chosen")
+        .checker()
+        .threads(1)
+        .spawn_bfs()
+        .join();
+    let path = c.discovery("value-chosen").unwrap();
+    assert_eq!(
+        m.format_trace(&path),
+        vec![
+            "1. C0 -> N0 Propose(1)",
+            "2. N0 -> N1 Prepare(1.0)",
+            "3. N1 -> N0 Promise(1.0, none)",
+            "4. N0 -> N1 Accept(1.0, 1)",
+        ]
+    );
+}
+
+#[test]
+fn invalid_configurations_are_explained() {
+    let mut c = SingleConfig::named("roles").unwrap();
+    c.acceptors = 2;
+    assert_eq!(
+        c.validate().unwrap_err(),
+        "--acceptors 2: Paxos needs at least 3 acceptors; a majority quorum of 3 tolerates one \
+         failed acceptor, fewer tolerate none"
+    );
+    let mut c = SingleConfig::named("roles").unwrap();
+    c.clients = 0;
+    assert_eq!(
+        c.validate().unwrap_err(),
+        "--clients 0: at least one client is needed to propose a value"
+    );
+}
