@@ -38,6 +38,9 @@ pub struct RunOptions<S> {
     pub progress: bool,
     /// Re-run violated properties alone with one-thread BFS for a shortest trace.
     pub shortest: bool,
+    /// Stop the search at the first violated property (like TLC); properties not yet decided
+    /// are then reported as `unknown`.
+    pub stop_at_violation: bool,
 }
 
 /// Outcome of one property.
@@ -47,7 +50,7 @@ pub struct PropertyResult {
     pub name: String,
     /// `always`, `sometimes` or `eventually`.
     pub expectation: String,
-    /// `holds`, `violated`, `found` or `not_found`.
+    /// `holds`, `violated`, `found`, `not_found`, or `unknown` (search stopped at a violation).
     pub status: String,
     /// Numbered steps of the counterexample (violated) or example (found).
     pub trace: Option<Vec<String>>,
@@ -180,7 +183,10 @@ where
 {
     let start = Instant::now();
     let props = model.properties();
-    let builder = model.clone().checker().threads(opts.threads.max(1));
+    let mut builder = model.clone().checker().threads(opts.threads.max(1));
+    if opts.stop_at_violation {
+        builder = builder.finish_when(HasDiscoveries::AnyFailures);
+    }
     let (states, unique, depth, discoveries) = match opts.strategy {
         Strategy::Bfs => {
             let c = drive(builder.spawn_bfs(), opts.progress, start);
@@ -206,10 +212,15 @@ where
         }
     };
     let seconds = start.elapsed().as_secs_f64();
+    let stopped_early = opts.stop_at_violation
+        && props
+            .iter()
+            .any(|p| p.expectation != Expectation::Sometimes && discoveries.contains_key(p.name));
     let mut results = Vec::new();
     for p in &props {
         let found = discoveries.get(p.name);
         let status = match (&p.expectation, found.is_some()) {
+            (_, false) if stopped_early => "unknown",
             (Expectation::Sometimes, true) => "found",
             (Expectation::Sometimes, false) => "not_found",
             (_, true) => "violated",

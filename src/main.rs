@@ -8,6 +8,11 @@ use paxos::models::run::{self, RunOptions, Strategy};
 use paxos::models::single::{
     LearnMode, Merge, NetworkKind, SingleConfig, SingleModel, CONFIG_NAMES,
 };
+use paxos::runtime::bench::{bench_main, BenchArgs};
+use paxos::runtime::cli::{
+    cluster_main, learn_main, node_main, propose_main, ClusterArgs, LearnArgs, NodeArgs,
+    ProposeArgs,
+};
 use paxos::single::Bug;
 use std::process::ExitCode;
 
@@ -31,6 +36,16 @@ enum Command {
     Explore(ExploreArgs),
     /// Check the abstract voting-level spec of Paxos (Lamport's Paxos.tla) exhaustively.
     Spec(SpecArgs),
+    /// Run one Paxos node over UDP with durable storage.
+    Node(NodeArgs),
+    /// Start a local cluster of node processes on 127.0.0.1.
+    Cluster(ClusterArgs),
+    /// Ask a cluster to decide VALUE; prints the chosen value (which may differ).
+    Propose(ProposeArgs),
+    /// Ask a cluster's learners for the decided value.
+    Learn(LearnArgs),
+    /// Benchmarks: `single` (propose-to-decided latency on fresh local clusters).
+    Bench(BenchArgs),
 }
 
 #[derive(Args)]
@@ -58,9 +73,10 @@ struct SpecArgs {
 /// Model flags; every one overrides the chosen `--config`.
 #[derive(Args, Clone, Debug)]
 struct ModelArgs {
-    /// Named configuration to start from: compat, roles, faults.
-    #[arg(long, default_value = "roles")]
-    config: String,
+    /// Named configuration to start from: compat, roles, faults [default: roles, or with
+    /// --bug the configuration that exposes that bug].
+    #[arg(long)]
+    config: Option<String>,
     /// Number of proposers (ignored with --merge all).
     #[arg(long)]
     proposers: Option<usize>,
@@ -88,7 +104,13 @@ struct ModelArgs {
     /// Bound on simultaneously crashed actors (clients never crash).
     #[arg(long)]
     max_crashes: Option<usize>,
-    /// Retry timers for proposers and clients (--timers, or --timers false).
+    /// Only acceptors crash (--crash-acceptors-only, or ... false); otherwise any protocol actor.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    crash_acceptors_only: Option<bool>,
+    /// Client retry timers (--client-retry, or --client-retry false).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    client_retry: Option<bool>,
+    /// Proposer retry timers (--timers, or --timers false).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     timers: Option<bool>,
     /// Highest round a proposer may start (bounds the model).
@@ -115,13 +137,17 @@ struct CheckArgs {
     /// Worker threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
-    /// Search: dfs (depth-first; little memory) or bfs (breadth-first; keeps every pending
-    /// state in memory). Counterexamples are always re-searched with one-thread BFS.
-    #[arg(long, default_value = "dfs", value_parser = ["dfs", "bfs"])]
+    /// Search: dfs (depth-first; little memory), bfs (breadth-first; keeps every pending
+    /// state in memory; finds shallow violations first), or auto (bfs with --bug, else dfs).
+    /// Counterexamples are always re-searched with one-thread BFS.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "dfs", "bfs"])]
     search: String,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// Explore everything even after a property is violated (default: stop at the first).
+    #[arg(long)]
+    keep_going: bool,
 }
 
 #[derive(Args)]
@@ -138,13 +164,24 @@ struct Usage(String);
 
 impl ModelArgs {
     fn config(&self) -> Result<SingleConfig, Usage> {
-        let mut c = SingleConfig::named(&self.config).ok_or_else(|| {
-            Usage(format!(
-                "unknown --config '{}'; expected one of: {}",
-                self.config,
-                CONFIG_NAMES.join(", ")
-            ))
-        })?;
+        let bug = match &self.bug {
+            Some(b) => Some(Bug::parse(b).ok_or_else(|| {
+                Usage(format!(
+                    "unknown --bug '{b}'; `paxos check --bug list` lists the seeded bugs"
+                ))
+            })?),
+            None => None,
+        };
+        let mut c = match (&self.config, bug) {
+            (Some(name), _) => SingleConfig::named(name).ok_or_else(|| {
+                Usage(format!(
+                    "unknown --config '{name}'; expected one of: {}",
+                    CONFIG_NAMES.join(", ")
+                ))
+            })?,
+            (None, Some(bug)) => paxos::models::bugs::case(bug).config,
+            (None, None) => SingleConfig::named("roles").expect("roles exists"),
+        };
         if let Some(v) = self.proposers {
             c.proposers = v;
         }
@@ -190,6 +227,12 @@ impl ModelArgs {
         if let Some(v) = self.timers {
             c.timers = v;
         }
+        if let Some(v) = self.crash_acceptors_only {
+            c.crash_acceptors_only = v;
+        }
+        if let Some(v) = self.client_retry {
+            c.client_retry = v;
+        }
         if let Some(v) = self.max_round {
             c.max_round = v;
         }
@@ -202,12 +245,8 @@ impl ModelArgs {
         if let Some(v) = self.eager_retry {
             c.eager_retry = v;
         }
-        if let Some(b) = &self.bug {
-            c.bug = Bug::parse(b).ok_or_else(|| {
-                Usage(format!(
-                    "unknown --bug '{b}'; `paxos check --bug list` lists the seeded bugs"
-                ))
-            })?;
+        if let Some(bug) = bug {
+            c.bug = bug;
         }
         c.validate().map_err(Usage)?;
         Ok(c)
@@ -215,9 +254,13 @@ impl ModelArgs {
 }
 
 fn print_bugs() {
-    println!("{:<22} what is wrong", "bug");
-    for (_, name, what) in Bug::ALL {
-        println!("{name:<22} {what}");
+    println!("{:<22} {:<18} what is wrong", "bug", "caught by");
+    for (bug, name, what) in Bug::ALL {
+        let case = paxos::models::bugs::case(bug);
+        println!(
+            "{name:<22} {:<18} {what}",
+            case.property.unwrap_or("(masked)")
+        );
     }
 }
 
@@ -236,14 +279,16 @@ fn check(args: CheckArgs) -> Result<ExitCode, Usage> {
     let model = SingleModel::new(cfg.clone());
     let opts = RunOptions {
         threads: args.threads,
-        strategy: if args.search == "bfs" {
-            Strategy::Bfs
-        } else {
-            Strategy::Dfs
+        strategy: match args.search.as_str() {
+            "bfs" => Strategy::Bfs,
+            "dfs" => Strategy::Dfs,
+            _ if args.model.bug.is_some() => Strategy::Bfs,
+            _ => Strategy::Dfs,
         },
         symmetry: None,
         progress: !args.json,
         shortest: true,
+        stop_at_violation: !args.keep_going,
     };
     let restrict_cfg = cfg.clone();
     let report = run::check(
@@ -310,6 +355,7 @@ fn spec(args: SpecArgs) -> Result<ExitCode, Usage> {
         symmetry: None,
         progress: !args.json,
         shortest: true,
+        stop_at_violation: true,
     };
     let report = run::check(
         "paxos-spec",
@@ -367,6 +413,11 @@ fn main() -> ExitCode {
         Command::Check(a) => check(a),
         Command::Explore(a) => explore(a),
         Command::Spec(a) => spec(a),
+        Command::Node(a) => return node_main(a),
+        Command::Cluster(a) => return cluster_main(a),
+        Command::Propose(a) => return propose_main(a),
+        Command::Learn(a) => return learn_main(a),
+        Command::Bench(a) => return bench_main(a),
     };
     match result {
         Ok(code) => code,

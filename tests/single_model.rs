@@ -21,6 +21,7 @@ fn check(cfg: SingleConfig, strategy: Strategy) -> run::Report {
             symmetry: None,
             progress: false,
             shortest: true,
+            stop_at_violation: false,
         },
         move |name| SingleModel::new(restrict.clone()).only(name),
         |m, p| m.format_trace(p),
@@ -72,6 +73,17 @@ fn roles_is_pinned_and_every_property_holds() {
     assert_eq!(r.unique_states, 1_499_589);
     let mut expected = SAFETY_HOLDS.to_vec();
     expected.push(("value-chosen", "found"));
+    expected.push(("second-proposer-completes", "found"));
+    assert_eq!(statuses(&r), owned(&expected));
+}
+
+#[test]
+fn faults_is_pinned_and_every_property_holds() {
+    let r = check(SingleConfig::named("faults").unwrap(), Strategy::Dfs);
+    assert_eq!(r.unique_states, 2_744_072);
+    let mut expected = SAFETY_HOLDS.to_vec();
+    expected.push(("value-chosen", "found"));
+    expected.push(("chosen-after-recovery", "found"));
     expected.push(("second-proposer-completes", "found"));
     assert_eq!(statuses(&r), owned(&expected));
 }

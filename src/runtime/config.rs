@@ -205,6 +205,12 @@ impl Membership {
             return Err("no members".into());
         }
         for (i, a) in self.members.iter().enumerate() {
+            if a.addr.ip().is_unspecified() || a.addr.port() == 0 {
+                return Err(format!(
+                    "{}: a member address must be one others can send to (not 0.0.0.0, not port 0)",
+                    a.addr
+                ));
+            }
             if self.members[..i].iter().any(|b| b.addr == a.addr) {
                 return Err(format!("{} is listed twice", a.addr));
             }
@@ -391,6 +397,11 @@ mod tests {
         assert_eq!(
             Membership::from_peers("127.0.0.1:1,localhost:2").unwrap_err(),
             "--peers: 'localhost:2' is not an IPv4 address:port such as 127.0.0.1:7001"
+        );
+        assert_eq!(
+            Membership::from_peers("0.0.0.0:1,127.0.0.1:2,127.0.0.1:3").unwrap_err(),
+            "--peers: 0.0.0.0:1: a member address must be one others can send to (not 0.0.0.0, \
+             not port 0)"
         );
         assert_eq!(
             Membership::from_peers("127.0.0.1:1,127.0.0.1:1,127.0.0.1:2").unwrap_err(),

@@ -38,7 +38,7 @@
 //! A datagram's envelope names its sender: a member index or "client" (see [`super::codec`]).
 //! * A member's datagram is admitted only if it comes from that member's listed address.
 //! * A client's datagram is admitted only from an address that is *not* a member's and only if
-//!   it carries a client request ([`WireMsg::from_client`]: `Propose` or `Query`).
+//!   it carries a client request ([`WireMsg::client_may_send`]: `Propose` or `Query`).
 //!
 //! So anyone who can reach the socket (and holds the cluster key, when one is configured) may
 //! ask for a decision, but only members take part in the protocol. Everything else is dropped
@@ -468,7 +468,7 @@ where
         };
         let allowed = match sender {
             Sender::Member(i) => self.ep.members.get(usize::from(i)) == Some(&src),
-            Sender::Client => !self.ep.members.contains(&src) && msg.from_client(),
+            Sender::Client => !self.ep.members.contains(&src) && msg.client_may_send(),
         };
         allowed.then(|| Id::from(src))
     }

@@ -13,7 +13,7 @@
 //! * [`config`]: member lists (`--peers`, `--cluster FILE`), the cluster id, building actors.
 //! * [`node`], [`client`]: a node process; `propose` (the model's client actor) and `learn`.
 //! * [`cluster`]: starting local node processes (`paxos cluster`, tests, the benchmark).
-//! * [`cli`]: the command-line arguments and entry points; [`bench`]: `paxos bench single`.
+//! * [`cli`]: the command-line arguments and entry points; [`bench`](mod@bench): `paxos bench single`.
 //!
 //! [`SingleActor`]: crate::single::SingleActor
 
@@ -37,13 +37,13 @@ use std::fmt::Debug;
 /// What the runtime needs to know about an actor's message type.
 pub trait WireMsg: Serialize + DeserializeOwned + Clone + Debug {
     /// Whether a process outside the member list (a client) may send this message.
-    fn from_client(&self) -> bool;
+    fn client_may_send(&self) -> bool;
     /// The variant name, used by fault-injection rules (`drop-except:Accept=..`).
     fn kind(&self) -> &'static str;
 }
 
 impl WireMsg for Msg {
-    fn from_client(&self) -> bool {
+    fn client_may_send(&self) -> bool {
         matches!(self, Msg::Propose(_) | Msg::Query)
     }
 

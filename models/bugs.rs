@@ -1,0 +1,92 @@
+//! The catalogue of seeded protocol bugs: for each, the smallest configuration in which the
+//! checker catches it, and the property that does.
+//!
+//! A checker that never fails proves nothing. Each [`Bug`] switches one well-known mistake on in
+//! the actors (see `src/single/msg.rs`); the model must then violate a named property, and the
+//! shortest counterexample (one-thread BFS on that property alone) is what `paxos check --bug
+//! NAME` prints. Some bugs need a fault to show: an acceptor that forgets needs a crash, and
+//! adopting the *lowest* reported vote needs three ballots, hence proposer retries.
+
+use super::single::SingleConfig;
+use crate::single::Bug;
+
+/// A seeded bug, where it shows, and what catches it.
+#[derive(Clone, Debug)]
+pub struct BugCase {
+    /// The bug.
+    pub bug: Bug,
+    /// The configuration the checker needs to expose it (the bug is set in it).
+    pub config: SingleConfig,
+    /// The property that catches it (`None`: the bug is masked, see `why`).
+    pub property: Option<&'static str>,
+    /// Why this configuration (and not a smaller one) is needed.
+    pub why: &'static str,
+}
+
+/// The case for `bug`.
+pub fn case(bug: Bug) -> BugCase {
+    let roles = SingleConfig::named("roles").expect("roles exists");
+    let with = |mut c: SingleConfig| {
+        c.bug = bug;
+        c
+    };
+    let (config, property, why) = match bug {
+        Bug::None => (with(roles), None, "the correct protocol"),
+        Bug::AcceptorForgets => (
+            with(SingleConfig {
+                max_crashes: 1,
+                ..roles
+            }),
+            Some("durability"),
+            "forgetting only shows after a crash and recovery, so one crash is allowed",
+        ),
+        Bug::IgnoreAccepted => (
+            with(roles),
+            Some("ballot-safety"),
+            "two proposers suffice: the second ignores the vote its promises report",
+        ),
+        Bug::LowestAccepted => (
+            with(SingleConfig {
+                timers: true,
+                max_ballots: 3,
+                ..SingleConfig::named("compat").expect("compat exists")
+            }),
+            Some("ballot-safety"),
+            "two different reported votes need two earlier ballots, so a third ballot (a \
+             proposer retry) is needed; merged nodes keep that search small",
+        ),
+        Bug::MinorityQuorum => (
+            with(roles),
+            Some("learner-agreement"),
+            "one vote makes the learner learn a value no majority voted for",
+        ),
+        Bug::AcceptBelowPromise => (
+            with(roles),
+            Some("agreement"),
+            "two proposers: a vote at the lower ballot after the promise to the higher one",
+        ),
+        Bug::MixedBallotLearner => (
+            with(roles),
+            Some("learner-agreement"),
+            "one value voted at two different ballots by two acceptors is counted as a majority",
+        ),
+        Bug::SharedBallots => (
+            with(SingleConfig {
+                timers: true,
+                max_ballots: 2,
+                ..SingleConfig::named("compat").expect("compat exists")
+            }),
+            None,
+            "masked: acceptors promise only strictly higher ballots, so at most one proposer \
+             completes phase 1 in any ballot, shared or not; with retries the checker proves \
+             every safety property (only the example `second-proposer-completes` is not found, \
+             since a shared ballot no longer names its proposer)",
+        ),
+    };
+    BugCase {
+        bug,
+        config,
+        property,
+        why,
+    }
+}

@@ -1,0 +1,124 @@
+//! Helpers shared by the `runtime_*` integration tests: real `paxos` processes on loopback.
+#![allow(dead_code)]
+
+use paxos::runtime::cluster::{free_loopback_addrs, LocalCluster};
+use paxos::runtime::config::{Member, Membership, Role};
+use paxos::runtime::storage::{read_storage_file, STORAGE_FILE};
+use paxos::single::Storage;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+/// The `paxos` executable under test.
+pub fn exe() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_paxos"))
+}
+
+/// `n` merged nodes on free loopback ports.
+pub fn merged(n: usize) -> Membership {
+    members(&vec![Role::Node; n])
+}
+
+/// Members with the given roles on free loopback ports.
+pub fn members(roles: &[Role]) -> Membership {
+    let addrs = free_loopback_addrs(roles.len()).expect("free ports");
+    Membership {
+        members: roles
+            .iter()
+            .zip(addrs)
+            .map(|(&role, addr)| Member { role, addr })
+            .collect(),
+    }
+}
+
+/// A started cluster under `dir` with `common` flags on every node.
+pub fn cluster(dir: &Path, m: Membership, common: &[&str]) -> LocalCluster {
+    let mut c = LocalCluster::new(&exe(), dir, m).expect("cluster dir");
+    c.common_args = common.iter().map(|s| s.to_string()).collect();
+    c.start_all().expect("nodes start");
+    c
+}
+
+/// A child process killed when dropped.
+pub struct ChildGuard(pub Option<Child>);
+
+impl ChildGuard {
+    /// Waits for the child and collects its output.
+    pub fn wait(mut self) -> Output {
+        self.0
+            .take()
+            .expect("running")
+            .wait_with_output()
+            .expect("wait")
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Starts `paxos ARGS...` with captured output.
+pub fn spawn(args: &[String]) -> ChildGuard {
+    ChildGuard(Some(
+        Command::new(exe())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn paxos"),
+    ))
+}
+
+/// Runs `paxos ARGS...` to completion (every command used here has its own time limit).
+pub fn run(args: &[String]) -> Output {
+    spawn(args).wait()
+}
+
+/// Strings from string slices.
+pub fn args(a: &[&str]) -> Vec<String> {
+    a.iter().map(|s| s.to_string()).collect()
+}
+
+/// `paxos propose VALUE <member flags> EXTRA...`.
+pub fn propose_args(c: &LocalCluster, value: u64, extra: &[&str]) -> Vec<String> {
+    let mut a = vec!["propose".to_string(), value.to_string()];
+    a.extend(c.member_flags());
+    a.extend(args(extra));
+    a
+}
+
+/// Standard output as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Member `i`'s storage record, read through the runtime's storage API.
+pub fn storage(c: &LocalCluster, i: usize) -> Option<Storage> {
+    read_storage_file(&c.data_dir(i).join(STORAGE_FILE)).expect("a readable record")
+}
+
+/// Polls `f` every 10 ms until it holds or `limit` passes; whether it held.
+pub fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let until = Instant::now() + limit;
+    loop {
+        if f() {
+            return true;
+        }
+        if Instant::now() > until {
+            return false;
+        }
+        sleep(Duration::from_millis(10));
+    }
+}
