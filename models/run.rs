@@ -258,6 +258,7 @@ where
 /// One-thread BFS on a model that checks only `name`, stopping at the first discovery: a
 /// shortest path to a state that violates (or satisfies, for sometimes) the property. Also
 /// returns how many unique states were explored until then.
+#[allow(clippy::type_complexity)]
 pub fn shortest_path<M>(model: M, name: &'static str) -> (Option<Path<M::State, M::Action>>, usize)
 where
     M: Model + Send + Sync + 'static,

@@ -526,6 +526,9 @@ impl Layout {
     }
 }
 
+/// A recorded `Promise`: `(acceptor index, ballot, reported vote)`.
+pub type Promise1b = (u8, Ballot, Option<(Ballot, Value)>);
+
 /// Ghost history: what happened, for the properties. Never read by actors.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct History {
@@ -538,7 +541,7 @@ pub struct History {
     /// Every `Prepare` ballot sent (1a).
     pub prepares: BTreeSet<Ballot>,
     /// Every `Promise` sent (1b), `(acceptor index, ballot, reported vote)`, when recorded.
-    pub promises: BTreeSet<(u8, Ballot, Option<(Ballot, Value)>)>,
+    pub promises: BTreeSet<Promise1b>,
     /// Highest ballot each acceptor (by index) ever promised or voted in (observed in its
     /// state and in the `Promise` / `Accepted` it sent).
     pub max_promised: Vec<Option<Ballot>>,
@@ -587,15 +590,11 @@ impl History {
             h2.get_or_insert_with(|| h.clone())
         }
         match *env.msg {
-            Msg::Propose(v) => {
-                if !h.invoked.contains(&v) {
-                    h2m(&mut h2, h).invoked.insert(v);
-                }
+            Msg::Propose(v) if !h.invoked.contains(&v) => {
+                h2m(&mut h2, h).invoked.insert(v);
             }
-            Msg::Accept(b, v) => {
-                if !h.proposals.contains(&(b, v)) {
-                    h2m(&mut h2, h).proposals.insert((b, v));
-                }
+            Msg::Accept(b, v) if !h.proposals.contains(&(b, v)) => {
+                h2m(&mut h2, h).proposals.insert((b, v));
             }
             Msg::Accepted(b, v) => {
                 let a = lay_acceptor(env.src)?;
@@ -615,10 +614,8 @@ impl History {
                     h2m(&mut h2, h).promises.insert((a, b, vote));
                 }
             }
-            Msg::Prepare(b) => {
-                if !h.prepares.contains(&b) {
-                    h2m(&mut h2, h).prepares.insert(b);
-                }
+            Msg::Prepare(b) if !h.prepares.contains(&b) => {
+                h2m(&mut h2, h).prepares.insert(b);
             }
             _ => {}
         }

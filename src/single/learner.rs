@@ -89,13 +89,11 @@ impl Role for Learner {
                     st.votes.clear();
                 }
             }
-            Msg::Chosen(_, v) => {
-                // From a distinguished learner, which counted a quorum of same-ballot votes.
-                if state.learned.is_none() {
-                    let st = state.to_mut();
-                    st.learned = Some(v);
-                    st.votes.clear();
-                }
+            // From a distinguished learner, which counted a quorum of same-ballot votes.
+            Msg::Chosen(_, v) if state.learned.is_none() => {
+                let st = state.to_mut();
+                st.learned = Some(v);
+                st.votes.clear();
             }
             Msg::Query => o.send(src, Msg::Learned(state.learned)),
             _ => {}

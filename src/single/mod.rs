@@ -140,6 +140,7 @@ impl SingleActor {
     }
 
     /// Emits `Save` first when the step changed the durable record (save before send).
+    #[allow(clippy::ptr_arg)] // the Cow tells whether the step changed the state at all
     fn persist_first(&self, before: &SingleState, after: &Cow<SingleState>, o: &mut Out1) {
         if let Cow::Owned(after) = after {
             let new = self.storage_of(after);

@@ -67,7 +67,7 @@ impl fmt::Debug for Msg {
 
 impl<R> stateright::Rewrite<R> for Msg {
     fn rewrite<S>(&self, _plan: &stateright::RewritePlan<R, S>) -> Self {
-        self.clone()
+        *self
     }
 }
 
