@@ -246,23 +246,11 @@ impl SingleConfig {
             // Every role separate: 2 proposers, 3 acceptors, 1 learner, 2 clients.
             "roles" => Some(SingleConfig {
                 proposers: 2,
-                acceptors: 3,
                 learners: 1,
                 merge: Merge::None,
                 learn: LearnMode::Votes,
-                clients: 2,
-                network: NetworkKind::UnorderedNonduplicating,
-                lossy: false,
-                max_crashes: 0,
-                crash_acceptors_only: false,
-                timers: false,
-                client_retry: false,
-                max_round: 3,
-                max_ballots: 0,
-                nacks: false,
-                eager_retry: false,
-                bug: Bug::None,
                 record_phase1: true,
+                ..Self::named("compat").unwrap()
             }),
             // `roles` on a lossy duplicating network, one acceptor crash at a time, proposer
             // retries, two ballots. Each bound is there because the next step up is out of

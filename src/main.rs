@@ -182,15 +182,29 @@ impl ModelArgs {
             (None, Some(bug)) => paxos::models::bugs::case(bug).config,
             (None, None) => SingleConfig::named("roles").expect("roles exists"),
         };
-        if let Some(v) = self.proposers {
-            c.proposers = v;
+        // Plain overrides: a flag that is given replaces the configuration's value.
+        macro_rules! overrides {
+            ($($f:ident),*) => {$(
+                if let Some(v) = self.$f {
+                    c.$f = v;
+                }
+            )*};
         }
-        if let Some(v) = self.acceptors {
-            c.acceptors = v;
-        }
-        if let Some(v) = self.learners {
-            c.learners = v;
-        }
+        overrides!(
+            proposers,
+            acceptors,
+            learners,
+            clients,
+            lossy,
+            max_crashes,
+            timers,
+            crash_acceptors_only,
+            client_retry,
+            max_round,
+            max_ballots,
+            nacks,
+            eager_retry
+        );
         if let Some(m) = &self.merge {
             c.merge = Merge::parse(m).ok_or_else(|| {
                 Usage(format!(
@@ -207,9 +221,6 @@ impl ModelArgs {
                 ))
             })?;
         }
-        if let Some(v) = self.clients {
-            c.clients = v;
-        }
         if let Some(n) = &self.network {
             c.network = NetworkKind::parse(n).ok_or_else(|| {
                 Usage(format!(
@@ -217,33 +228,6 @@ impl ModelArgs {
                     NetworkKind::NAMES.join(", ")
                 ))
             })?;
-        }
-        if let Some(v) = self.lossy {
-            c.lossy = v;
-        }
-        if let Some(v) = self.max_crashes {
-            c.max_crashes = v;
-        }
-        if let Some(v) = self.timers {
-            c.timers = v;
-        }
-        if let Some(v) = self.crash_acceptors_only {
-            c.crash_acceptors_only = v;
-        }
-        if let Some(v) = self.client_retry {
-            c.client_retry = v;
-        }
-        if let Some(v) = self.max_round {
-            c.max_round = v;
-        }
-        if let Some(v) = self.max_ballots {
-            c.max_ballots = v;
-        }
-        if let Some(v) = self.nacks {
-            c.nacks = v;
-        }
-        if let Some(v) = self.eager_retry {
-            c.eager_retry = v;
         }
         if let Some(bug) = bug {
             c.bug = bug;
