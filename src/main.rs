@@ -62,8 +62,8 @@ struct SpecArgs {
     /// Worker threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
-    /// Search: bfs or dfs.
-    #[arg(long, default_value = "bfs", value_parser = ["dfs", "bfs"])]
+    /// Search: dfs (faster, little memory) or bfs.
+    #[arg(long, default_value = "dfs", value_parser = ["dfs", "bfs"])]
     search: String,
     /// Print one JSON object instead of text.
     #[arg(long)]
