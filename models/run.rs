@@ -109,12 +109,16 @@ impl Report {
                 continue;
             }
             let trace = p.trace.as_deref().unwrap_or_default();
+            let steps = trace
+                .iter()
+                .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+                .count();
             writeln!(out)?;
             writeln!(
                 out,
                 "counterexample for `{}` ({} steps{}):",
                 p.name,
-                trace.len(),
+                steps,
                 p.states_to_trace
                     .map(|n| format!(", found after {n} states"))
                     .unwrap_or_default()

@@ -148,6 +148,10 @@ struct CheckArgs {
     /// Explore everything even after a property is violated (default: stop at the first).
     #[arg(long)]
     keep_going: bool,
+    /// Skip the `refines-spec` check (every edge of the actor model is a step of the abstract
+    /// spec or a stutter), which runs for separate-role configurations that record phase 1.
+    #[arg(long)]
+    no_refinement: bool,
 }
 
 #[derive(Args)]
@@ -275,7 +279,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, Usage> {
         stop_at_violation: !args.keep_going,
     };
     let restrict_cfg = cfg.clone();
-    let report = run::check(
+    let mut report = run::check(
         "single-decree",
         serde_json::to_value(&cfg).expect("config serializes"),
         model,
@@ -283,21 +287,41 @@ fn check(args: CheckArgs) -> Result<ExitCode, Usage> {
         move |name| SingleModel::new(restrict_cfg.clone()).only(name),
         |m, p| m.format_trace(p),
     );
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).expect("report serializes")
-        );
-    } else {
-        report
-            .print_text(&mut std::io::stdout())
-            .expect("stdout is writable");
+    let supported = cfg.merge == Merge::None && cfg.record_phase1;
+    if supported && !args.no_refinement {
+        report.properties.push(refinement(&cfg, args.json));
     }
-    Ok(if report.ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    finish(&report, args.json)
+}
+
+/// The `refines-spec` property: every edge of the actor model maps to a step of the abstract
+/// spec or to a stutter (see specs/refinement.rs).
+fn refinement(cfg: &SingleConfig, quiet: bool) -> run::PropertyResult {
+    use paxos::specs::refinement::check_refinement;
+    if !quiet {
+        eprintln!("Checking refines-spec on every edge...");
+    }
+    let (status, trace) = match check_refinement(cfg) {
+        Ok(r) => match r.violation {
+            None => ("holds", None),
+            Some(v) => {
+                let mut lines = v.trace.clone();
+                lines.push(format!("offending edge: {}", v.edge));
+                lines.push(format!("why: {}", v.reason));
+                lines.push(format!("spec change: {}", v.diff));
+                ("violated", Some(lines))
+            }
+        },
+        Err(e) => ("not_checked", Some(vec![e])),
+    };
+    run::PropertyResult {
+        name: "refines-spec".into(),
+        expectation: "always".into(),
+        status: status.into(),
+        trace,
+        explorer_path: None,
+        states_to_trace: None,
+    }
 }
 
 fn spec(args: SpecArgs) -> Result<ExitCode, Usage> {
