@@ -6,7 +6,6 @@
 //! * [`run`]: running a checker with progress, shortest counterexamples and reports.
 
 pub mod bugs;
-pub mod claims;
 pub mod liveness;
 pub mod run;
 pub mod single;
