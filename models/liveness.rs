@@ -919,6 +919,33 @@ impl StateGraph {
         out
     }
 
+    /// Turns a verdict over state indices into one over states and actions of `model` (the
+    /// model the graph was explored from), replaying its paths with [`StateGraph::replay`].
+    pub fn replay_verdict<M>(
+        &self,
+        model: &M,
+        verdict: IndexVerdict,
+    ) -> Verdict<M::State, M::Action>
+    where
+        M: Model,
+        M::State: Hash + Clone,
+        M::Action: Clone,
+    {
+        match verdict {
+            IndexVerdict::Holds => Verdict::Holds,
+            IndexVerdict::HoldsUpToBound { frontier } => Verdict::HoldsUpToBound { frontier },
+            IndexVerdict::Deadlock { path } => Verdict::Deadlock {
+                path: self.replay(model, None, &path),
+            },
+            IndexVerdict::Livelock { stem, cycle } => {
+                let stem = self.replay(model, None, &stem);
+                let entry = stem.last().expect("non-empty stem").0.clone();
+                let cycle = self.replay(model, Some(entry), &cycle);
+                Verdict::Livelock { stem, cycle }
+            }
+        }
+    }
+
     /// Rebuilds the states and actions along a sequence of state indices in which each state is
     /// a successor of the previous one; the first must be an initial state unless `start` is
     /// given (the actual state whose index is `indices[0]`). For each step, the first action
@@ -1318,19 +1345,7 @@ where
 {
     let started = Instant::now();
     let graph = explore_in(model, search, goal);
-    let verdict = match graph.check_eventually() {
-        IndexVerdict::Holds => Verdict::Holds,
-        IndexVerdict::HoldsUpToBound { frontier } => Verdict::HoldsUpToBound { frontier },
-        IndexVerdict::Deadlock { path } => Verdict::Deadlock {
-            path: graph.replay(model, None, &path),
-        },
-        IndexVerdict::Livelock { stem, cycle } => {
-            let stem = graph.replay(model, None, &stem);
-            let entry = stem.last().expect("non-empty stem").0.clone();
-            let cycle = graph.replay(model, Some(entry), &cycle);
-            Verdict::Livelock { stem, cycle }
-        }
-    };
+    let verdict = graph.replay_verdict(model, graph.check_eventually());
     let unique_states = graph.len();
     LivenessReport {
         unique_states,

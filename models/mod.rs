@@ -3,9 +3,13 @@
 //! * [`single`]: single-decree Paxos, its configurations and properties.
 //! * [`bugs`]: the seeded bugs and the configuration that exposes each.
 //! * [`liveness`]: a sound "eventually" checker (stateright's is not).
+//! * [`claims`]: the liveness claims of single-decree Paxos (`paxos liveness`).
 //! * [`run`]: running a checker with progress, shortest counterexamples and reports.
+//! * [`bench`]: checker benchmarks (`paxos bench bugs|spec|liveness`).
 
+pub mod bench;
 pub mod bugs;
+pub mod claims;
 pub mod liveness;
 pub mod run;
 pub mod single;

@@ -1,4 +1,4 @@
-//! The `paxos` command line: check, explore, and (later) run Paxos.
+//! The `paxos` command line: check, liveness, explore, spec, run nodes and clusters, bench.
 //!
 //! Exit codes: 0 when everything holds, 1 when a property is violated or an expected example is
 //! missing, 2 on bad usage.
@@ -32,6 +32,8 @@ struct Cli {
 enum Command {
     /// Exhaustively check a model of single-decree Paxos against every property.
     Check(CheckArgs),
+    /// Decide a liveness claim ("on every path, eventually ...") with the sound checker.
+    Liveness(LivenessArgs),
     /// Serve stateright's web explorer for a model.
     Explore(ExploreArgs),
     /// Check the abstract voting-level spec of Paxos (Lamport's Paxos.tla) exhaustively.
@@ -44,8 +46,36 @@ enum Command {
     Propose(ProposeArgs),
     /// Ask a cluster's learners for the decided value.
     Learn(LearnArgs),
-    /// Benchmarks: `single` (propose-to-decided latency on fresh local clusters).
-    Bench(BenchArgs),
+    /// Benchmarks: runtime latency, and the checkers' speed and memory.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Propose-to-decided latency on fresh local 3-node clusters, next to the physical limit.
+    Single(BenchArgs),
+    /// Time to the shortest counterexample of each seeded bug.
+    Bugs {
+        /// Runs per bug (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// Wall time of an exhaustive check of the voting-level spec, next to TLC's.
+    Spec {
+        /// Highest ballot (3 acceptors, 2 values).
+        #[arg(long, default_value_t = 2)]
+        max_ballot: i32,
+        /// Worker threads.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Runs (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// The liveness checker's memory per state ("no failure", every client gets the decision)
+    /// on a model [default: compat with 3 clients and client retries].
+    Liveness(ModelArgs),
 }
 
 #[derive(Args)]
@@ -155,6 +185,32 @@ struct CheckArgs {
 }
 
 #[derive(Args)]
+struct LivenessArgs {
+    /// A shipped claim: no-failure (the default when no model flag is given),
+    /// duelling-proposers, impatient-timers; `--claim list` lists them. Model flags then
+    /// override the claim's model.
+    #[arg(long)]
+    claim: Option<String>,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// With --config or model flags and no --claim: what must eventually hold,
+    /// clients-decided (every client got the decision) or value-chosen.
+    #[arg(long, value_parser = ["clients-decided", "value-chosen"])]
+    goal: Option<String>,
+    /// Timers may fire at any moment (stateright's default semantics) instead of only when no
+    /// message can be delivered (timeouts longer than message delays, the "no failure"
+    /// assumption; it also excludes loss and crashes).
+    #[arg(long)]
+    unfair: bool,
+    /// A state where more than N ballots reached phase 2 is a frontier state (0: no bound).
+    #[arg(long, value_name = "N")]
+    max_phase2: Option<usize>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
 struct ExploreArgs {
     #[command(flatten)]
     model: ModelArgs,
@@ -167,7 +223,34 @@ struct ExploreArgs {
 struct Usage(String);
 
 impl ModelArgs {
+    /// Whether any flag that shapes the model was given.
+    fn any_given(&self) -> bool {
+        self.config.is_some()
+            || self.proposers.is_some()
+            || self.acceptors.is_some()
+            || self.learners.is_some()
+            || self.merge.is_some()
+            || self.learn.is_some()
+            || self.clients.is_some()
+            || self.network.is_some()
+            || self.lossy.is_some()
+            || self.max_crashes.is_some()
+            || self.crash_acceptors_only.is_some()
+            || self.client_retry.is_some()
+            || self.timers.is_some()
+            || self.max_round.is_some()
+            || self.max_ballots.is_some()
+            || self.nacks.is_some()
+            || self.eager_retry.is_some()
+            || self.bug.is_some()
+    }
+
     fn config(&self) -> Result<SingleConfig, Usage> {
+        self.config_from(None)
+    }
+
+    /// The configuration: `base` (or `--config`, or the default) with every given flag applied.
+    fn config_from(&self, base: Option<SingleConfig>) -> Result<SingleConfig, Usage> {
         let bug = match &self.bug {
             Some(b) => Some(Bug::parse(b).ok_or_else(|| {
                 Usage(format!(
@@ -177,6 +260,7 @@ impl ModelArgs {
             None => None,
         };
         let mut c = match (&self.config, bug) {
+            _ if base.is_some() => base.expect("checked"),
             (Some(name), _) => SingleConfig::named(name).ok_or_else(|| {
                 Usage(format!(
                     "unknown --config '{name}'; expected one of: {}",
@@ -402,6 +486,243 @@ fn finish(report: &run::Report, json: bool) -> Result<ExitCode, Usage> {
     })
 }
 
+fn print_claims() {
+    use paxos::models::claims::claims;
+    println!("{:<20} {:<32} claim", "claim", "expected verdict");
+    for c in claims() {
+        println!("{:<20} {:<32} {}", c.name, c.expect.name(), c.description);
+    }
+}
+
+fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
+    use paxos::models::claims::{
+        claim, run_claim_with, Claim, ClaimOptions, Expect, Goal, CLAIM_NAMES,
+    };
+    if args.claim.as_deref() == Some("list") {
+        print_claims();
+        return Ok(ExitCode::SUCCESS);
+    }
+    let custom = args.claim.is_none() && args.model.any_given();
+    let mut c: Claim = if custom {
+        if args.model.bug.as_deref() == Some("list") {
+            print_bugs();
+            return Ok(ExitCode::SUCCESS);
+        }
+        let goal = match args.goal.as_deref() {
+            Some("value-chosen") => Goal::ValueChosen,
+            _ => Goal::ClientsDecided,
+        };
+        Claim {
+            name: "custom",
+            description: "on every path the goal eventually holds",
+            config: args.model.config()?,
+            fair: true,
+            goal,
+            expect: Expect::Holds,
+            max_phase2: 0,
+        }
+    } else {
+        let name = args.claim.as_deref().unwrap_or("no-failure");
+        if args.goal.is_some() {
+            return Err(Usage(
+                "--goal is for your own claim (--config and model flags); a shipped claim \
+                 fixes its goal"
+                    .into(),
+            ));
+        }
+        if args.model.config.is_some() {
+            return Err(Usage(
+                "--config and --claim exclude each other: a claim fixes its model (other model \
+                 flags override it)"
+                    .into(),
+            ));
+        }
+        let mut c = claim(name).ok_or_else(|| {
+            Usage(format!(
+                "unknown --claim '{name}'; expected one of: {} (or list)",
+                CLAIM_NAMES.join(", ")
+            ))
+        })?;
+        c.config = args.model.config_from(Some(c.config.clone()))?;
+        c
+    };
+    if args.unfair {
+        c.fair = false;
+    }
+    if let Some(n) = args.max_phase2 {
+        c.max_phase2 = n;
+    }
+    if c.fair && (c.config.lossy || c.config.max_crashes > 0) {
+        return Err(Usage(
+            "the no-failure assumption excludes loss and crashes: drop --lossy / --max-crashes, \
+             or pass --unfair to let timers fire at any moment"
+                .into(),
+        ));
+    }
+    if !args.json {
+        println!("Liveness of single-decree Paxos, claim `{}`", c.name);
+        println!("  model:      {}", c.config.summary());
+        println!(
+            "  assumption: {}",
+            if c.fair {
+                "no failure (no loss, no crash, timers fire only when no message can be delivered)"
+            } else {
+                "timers may fire at any moment"
+            }
+        );
+        println!("  goal:       on every path, {}", c.goal.describe());
+        if c.max_phase2 > 0 {
+            println!(
+                "  bound:      a run is cut off when more than {} ballots reached phase 2",
+                c.max_phase2
+            );
+        }
+        println!("  expected:   {}", c.expect.name());
+    }
+    let r = run_claim_with(
+        &c,
+        ClaimOptions {
+            progress: !args.json,
+            ..Default::default()
+        },
+    );
+    if args.json {
+        let report = serde_json::json!({
+            "model": "single-decree",
+            "claim": c.name,
+            "config": c.config,
+            "assumption": if c.fair { "no-failure" } else { "timers-any-time" },
+            "goal": c.goal.describe(),
+            "max_phase2": c.max_phase2,
+            "expected": c.expect.name(),
+            "verdict": r.verdict.name(),
+            "passed": r.passed,
+            "unique_states": r.unique_states,
+            "edges": r.edges,
+            "max_depth": r.max_depth,
+            "frontier": r.frontier,
+            "goal_states": r.goal_states,
+            "seconds": r.seconds,
+            "bytes_per_state": r.bytes_per_state,
+            "trace": if r.trace.is_empty() { None } else { Some(&r.trace) },
+            "explorer_path": r.explorer_path,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("report serializes")
+        );
+    } else {
+        println!(
+            "{} states ({} frontier, {} goal), {} edges, max depth {}, {:.2} s, {:.1} bytes/state",
+            r.unique_states,
+            r.frontier,
+            r.goal_states,
+            r.edges,
+            r.max_depth,
+            r.seconds,
+            r.bytes_per_state
+        );
+        println!();
+        println!(
+            "verdict: {}{}{}",
+            r.verdict.name(),
+            match &r.verdict {
+                paxos::models::liveness::Verdict::HoldsUpToBound { frontier } => {
+                    format!(" ({frontier} frontier states reached without the goal)")
+                }
+                _ => String::new(),
+            },
+            if r.passed {
+                " (as expected)"
+            } else {
+                " (NOT the expected verdict)"
+            }
+        );
+        if !r.trace.is_empty() {
+            let steps = r
+                .trace
+                .iter()
+                .filter(|l| l.starts_with(|ch: char| ch.is_ascii_digit()))
+                .count();
+            println!();
+            println!(
+                "{} ({steps} steps):",
+                if c.expect == Expect::Holds {
+                    "counterexample"
+                } else {
+                    "run"
+                }
+            );
+            for line in &r.trace {
+                println!("  {line}");
+            }
+            if let Some(path) = &r.explorer_path {
+                println!(
+                    "  open it: paxos explore <same model flags>, then \
+                     http://127.0.0.1:3000/#/steps/{path}"
+                );
+            }
+        }
+    }
+    Ok(if r.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn bench(cmd: BenchCommand) -> Result<ExitCode, Usage> {
+    use paxos::models::bench;
+    let positive = |runs: usize, what: &str| {
+        if runs == 0 {
+            Err(Usage(format!("--{what} 0: at least one is needed")))
+        } else {
+            Ok(())
+        }
+    };
+    match cmd {
+        BenchCommand::Single(a) => return Ok(bench_main(a)),
+        BenchCommand::Bugs { runs } => {
+            positive(runs, "runs")?;
+            bench::print_bugs(runs);
+        }
+        BenchCommand::Spec {
+            max_ballot,
+            threads,
+            runs,
+        } => {
+            positive(runs, "runs")?;
+            positive(threads, "threads")?;
+            if !(0..=3).contains(&max_ballot) {
+                return Err(Usage(format!(
+                    "--max-ballot {max_ballot}: the benchmark runs 0 to 3 (3 takes minutes)"
+                )));
+            }
+            bench::print_spec(max_ballot, threads, runs);
+        }
+        BenchCommand::Liveness(model) => {
+            let cfg = if model.any_given() {
+                model.config()?
+            } else {
+                SingleConfig {
+                    clients: 3,
+                    client_retry: true,
+                    ..SingleConfig::named("compat").expect("compat exists")
+                }
+            };
+            if cfg.lossy || cfg.max_crashes > 0 {
+                return Err(Usage(
+                    "the liveness benchmark runs under the no-failure assumption: no --lossy, \
+                     no --max-crashes"
+                        .into(),
+                ));
+            }
+            bench::print_liveness(cfg);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn explore(args: ExploreArgs) -> Result<ExitCode, Usage> {
     let cfg = args.model.config()?;
     // stateright's server panics when it cannot bind: check first for a clear message.
@@ -419,13 +740,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(a) => check(a),
+        Command::Liveness(a) => liveness(a),
         Command::Explore(a) => explore(a),
         Command::Spec(a) => spec(a),
         Command::Node(a) => return node_main(a),
         Command::Cluster(a) => return cluster_main(a),
         Command::Propose(a) => return propose_main(a),
         Command::Learn(a) => return learn_main(a),
-        Command::Bench(a) => return bench_main(a),
+        Command::Bench(b) => bench(b),
     };
     match result {
         Ok(code) => code,

@@ -1,30 +1,254 @@
-//! The single-decree liveness claims, decided by our sound liveness checker.
+//! The single-decree liveness claims (`models/claims.rs`), decided by our sound liveness
+//! checker, and the `paxos liveness` command.
 
-use paxos::models::liveness::{check_eventually_by, FairTimeouts, Verdict};
-use paxos::models::single::{SingleConfig, SingleModel, SingleModelState};
-use paxos::single::ClientPhase;
+use paxos::models::claims::{claim, claims, run_claim, Expect, CLAIM_NAMES};
+use paxos::models::liveness::Verdict;
+use std::process::Command;
 
-fn all_informed(s: &SingleModelState) -> bool {
-    s.actor_states.iter().all(|a| {
-        a.client()
-            .is_none_or(|c| !matches!(c.phase, ClientPhase::Proposing))
-    })
+fn paxos(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_paxos"))
+        .args(args)
+        .output()
+        .expect("paxos runs");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn json(stdout: &str) -> serde_json::Value {
+    serde_json::from_str(stdout).expect("one JSON object")
+}
+
+#[test]
+fn the_claims_are_listed_in_order() {
+    let names: Vec<&str> = claims().iter().map(|c| c.name).collect();
+    assert_eq!(names, CLAIM_NAMES);
+    assert_eq!(
+        claims().iter().map(|c| c.expect).collect::<Vec<_>>(),
+        [Expect::Holds, Expect::BoundReached, Expect::BoundReached]
+    );
 }
 
 /// Under "no failure" (no loss, no crash, non-duplicating network, timeouts only when no
-/// message is in flight: the `FairTimeouts` wrapper), with two proposers and two clients, every
-/// client eventually gets the decision. Proposers do not retry (the highest ballot cannot be
-/// pre-empted, so it completes); clients retry at the next proposer.
+/// message is in flight), with two proposers and two clients, every client eventually gets the
+/// decision: holds, with no frontier (the model has no bound).
 #[test]
 fn no_failure_every_client_gets_the_decision() {
-    let cfg = SingleConfig {
-        client_retry: true,
-        ..SingleConfig::named("roles").unwrap()
-    };
-    let m = FairTimeouts::new(SingleModel::new(cfg));
-    let r = check_eventually_by(&m, all_informed);
+    let r = run_claim(&claim("no-failure").unwrap());
     assert!(matches!(r.verdict, Verdict::Holds), "{}", r.summary());
+    assert!(r.passed);
     assert_eq!(r.frontier, 0);
-    assert_eq!(r.unique_states, 1_753_065);
-    assert_eq!(r.edges, 5_800_641);
+    assert_eq!(r.unique_states, 1_350_225);
+    assert_eq!(r.edges, 4_823_385);
+    assert_eq!(r.goal_states, 182_088);
+    assert!(r.trace.is_empty());
+    assert_eq!(r.explorer_path, None);
+}
+
+/// Eager restarts on `Nack`: two ballots win phase 1 and lose phase 2 to the next one, and a
+/// third reaches phase 2, with nothing chosen and no failure at all.
+#[test]
+fn duelling_proposers_never_choose() {
+    let r = run_claim(&claim("duelling-proposers").unwrap());
+    assert!(
+        matches!(r.verdict, Verdict::HoldsUpToBound { frontier: 48_062 }),
+        "{}",
+        r.summary()
+    );
+    assert!(r.passed);
+    assert_eq!(r.unique_states, 113_739);
+    assert_eq!(
+        r.trace,
+        [
+            "1. C0 -> N0 Propose(1)",
+            "2. N0 -> N1 Prepare(1.0)",
+            "3. C1 -> N1 Propose(2)",
+            "4. N1 -> N0 Prepare(1.1)",
+            "5. N0 -> N1 Promise(1.1, none)",
+            "6. N1 -> N0 Promise(1.0, none)",
+            "7. N0 -> N1 Prepare(2.0)",
+            "8. N1 -> N0 Promise(2.0, 2@1.1)",
+            "-- ballots that reached phase 2: 1@1.0, 2@1.1, 2@2.0; votes: 2@1.1 by acceptor 1, \
+             2@2.0 by acceptor 0; nothing chosen --",
+            "-- boundary: 3 ballots reached phase 2, goal never reached --",
+        ]
+    );
+    assert_eq!(r.explorer_path.as_deref(), Some("0/0/0/2/1/0/1/0/4"));
+}
+
+/// Timers that fire while messages are in flight: four ballots in a row win phase 1, each
+/// adopting the previous vote, and none gets a majority of votes.
+#[test]
+fn impatient_timers_never_choose() {
+    let r = run_claim(&claim("impatient-timers").unwrap());
+    assert!(
+        matches!(r.verdict, Verdict::HoldsUpToBound { frontier: 26_364 }),
+        "{}",
+        r.summary()
+    );
+    assert!(r.passed);
+    assert_eq!(r.unique_states, 210_942);
+    assert_eq!(
+        r.trace,
+        [
+            "1. C0 -> N0 Propose(1)",
+            "2. N0 -> N1 Prepare(1.0)",
+            "3. N1 -> N0 Promise(1.0, none)",
+            "4. C1 -> N1 Propose(2)",
+            "5. N1 -> N0 Prepare(1.1)",
+            "6. N0 -> N1 Promise(1.1, 1@1.0)",
+            "7. N0 timeout retry",
+            "8. N0 -> N1 Prepare(2.0)",
+            "9. N1 -> N0 Promise(2.0, 1@1.1)",
+            "10. N1 timeout retry",
+            "11. N1 -> N0 Prepare(2.1)",
+            "12. N0 -> N1 Promise(2.1, 1@2.0)",
+            "-- ballots that reached phase 2: 1@1.0, 1@1.1, 1@2.0, 1@2.1; votes: 1@1.0 by \
+             acceptor 0, 1@1.1 by acceptor 1, 1@2.0 by acceptor 0, 1@2.1 by acceptor 1; \
+             nothing chosen --",
+            "-- boundary: 4 ballots reached phase 2, goal never reached --",
+        ]
+    );
+}
+
+#[test]
+fn cli_duelling_proposers_is_an_expected_discovery() {
+    let (code, out, _) = paxos(&["liveness", "--claim", "duelling-proposers", "--json"]);
+    assert_eq!(code, 0, "{out}");
+    let j = json(&out);
+    assert_eq!(j["claim"], "duelling-proposers");
+    assert_eq!(j["verdict"], "holds up to the bound");
+    assert_eq!(j["expected"], "bound reached without the goal");
+    assert_eq!(j["passed"], true);
+    assert_eq!(j["unique_states"], 113_739);
+    assert_eq!(j["frontier"], 48_062);
+    assert_eq!(j["trace"][7], "8. N1 -> N0 Promise(2.0, 2@1.1)");
+}
+
+#[test]
+fn cli_deadlock_exits_1_with_the_counterexample() {
+    let args = [
+        "liveness",
+        "--config",
+        "compat",
+        "--clients",
+        "1",
+        "--lossy",
+        "--unfair",
+    ];
+    let (code, out, _) = paxos(&args);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("verdict: violated (deadlock) (NOT the expected verdict)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "counterexample (1 steps):\n  1. drop C0 -> N0 Propose(1)\n  \
+             -- deadlock: no step possible, goal never reached --\n"
+        ),
+        "{out}"
+    );
+    let mut with_json = args.to_vec();
+    with_json.push("--json");
+    let (code, out, _) = paxos(&with_json);
+    assert_eq!(code, 1);
+    let j = json(&out);
+    assert_eq!(j["verdict"], "violated (deadlock)");
+    assert_eq!(j["unique_states"], 1_167);
+    assert_eq!(j["edges"], 3_132);
+    assert_eq!(j["explorer_path"], "0/0");
+}
+
+/// Without fairness, a duplicating network can redeliver a stale message forever: a livelock.
+#[test]
+fn cli_livelock_on_a_duplicating_network() {
+    let (code, out, _) = paxos(&[
+        "liveness",
+        "--config",
+        "compat",
+        "--clients",
+        "1",
+        "--network",
+        "unordered_duplicating",
+        "--json",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let j = json(&out);
+    assert_eq!(j["verdict"], "violated (livelock)");
+    assert_eq!(j["unique_states"], 89);
+    let trace: Vec<&str> = j["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        trace,
+        [
+            "1. C0 -> N0 Propose(1)",
+            "2. N0 -> N1 Prepare(1.0)",
+            "3. N1 -> N0 Promise(1.0, none)",
+            "4. N0 -> N1 Accept(1.0, 1)",
+            "5. N1 -> N0 Accepted(1.0, 1)",
+            "-- cycle: the following steps repeat forever --",
+            "6. C0 -> N0 Propose(1)",
+        ]
+    );
+}
+
+#[test]
+fn cli_bad_usage_exits_2() {
+    for (args, msg) in [
+        (
+            &["liveness", "--claim", "nope"][..],
+            "error: unknown --claim 'nope'; expected one of: no-failure, duelling-proposers, \
+             impatient-timers (or list)",
+        ),
+        (
+            &["liveness", "--config", "compat", "--lossy"][..],
+            "error: the no-failure assumption excludes loss and crashes: drop --lossy / \
+             --max-crashes, or pass --unfair to let timers fire at any moment",
+        ),
+        (
+            &["liveness", "--claim", "no-failure", "--config", "roles"][..],
+            "error: --config and --claim exclude each other",
+        ),
+        (
+            &[
+                "liveness",
+                "--claim",
+                "no-failure",
+                "--goal",
+                "value-chosen",
+            ][..],
+            "error: --goal is for your own claim",
+        ),
+        (
+            &["liveness", "--config", "roles", "--acceptors", "2"][..],
+            "error: --acceptors 2: Paxos needs at least 3 acceptors",
+        ),
+        (
+            &["liveness", "--bogus"][..],
+            "unexpected argument '--bogus'",
+        ),
+    ] {
+        let (code, out, err) = paxos(args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.contains(msg), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn cli_lists_the_claims() {
+    let (code, out, _) = paxos(&["liveness", "--claim", "list"]);
+    assert_eq!(code, 0);
+    let names: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(names, CLAIM_NAMES);
 }

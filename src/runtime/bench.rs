@@ -31,9 +31,6 @@ use std::time::{Duration, Instant};
 /// `paxos bench`: measure the runtime.
 #[derive(clap::Args, Clone, Debug)]
 pub struct BenchArgs {
-    /// What to measure: `single` (single-decree Paxos on fresh local 3-node clusters).
-    #[arg(value_name = "WHAT", value_parser = ["single"])]
-    pub what: String,
     /// Number of fresh clusters (one measured proposal each).
     #[arg(long, default_value_t = 20)]
     pub runs: usize,

@@ -1,0 +1,639 @@
+//! The liveness claims of single-decree Paxos, decided by the sound checker of
+//! [`liveness`](super::liveness).
+//!
+//! Safety ("at most one value is ever chosen", see [`single`](super::single)) holds in every run,
+//! whatever fails. Progress cannot: no algorithm can promise it in every run, so a liveness claim
+//! is only meaningful together with the assumption under which it is made. Each [`Claim`] states
+//! the model configuration, the scheduling assumption, the goal, an optional bound and the
+//! verdict we expect; [`run_claim`] checks it and says whether the expectation was met.
+//! `paxos liveness --claim NAME` runs one from the command line.
+//!
+//! # Claim 1, `no-failure`: every client eventually gets the decision
+//!
+//! The `roles` system (two proposers, three acceptors, one learner, two clients, every role its
+//! own process) with client retries: a client that gets no answer asks the next proposer.
+//! Proposers have no retry timer, so a ballot is never abandoned. The assumption, "no failure",
+//! is what partial synchrony guarantees after the global stabilisation time (GST), enforced by
+//! [`FairTimeouts`]: no message is lost and no process crashes; the network does not duplicate
+//! messages (it may reorder them arbitrarily); a timer fires only when no message can be
+//! delivered, i.e. timeouts are longer than message delays.
+//!
+//! The verdict is [`Verdict::Holds`] with an empty frontier: nothing bounds this model, so the
+//! result is about the unbounded system. The highest ballot started cannot be pre-empted, so
+//! it completes, and the proposer holding it answers its client; a client whose proposer lost
+//! times out (only once the network is quiet) and asks the next proposer, which answers with
+//! the decision.
+//!
+//! # Claim 2, `duelling-proposers`: without a leader, nothing need ever be chosen
+//!
+//! The `compat` system (three merged nodes, two clients), still without failures and under the
+//! same fair timeouts, but acceptors answer a refused ballot with a `Nack` and a proposer that
+//! receives one restarts at once above the ballot that beat it (`eager_retry`). Goal: some value
+//! is chosen. The classic run: P0 completes phase 1 at ballot `b`, P1 completes phase 1 at
+//! `b' > b`, P0's `Accept(b)` is refused so P0 prepares `b'' > b'`, which makes P1's `Accept(b')`
+//! refused, and so on: each proposer's phase 1 destroys the other's phase 2, forever, although
+//! no message is lost and no process is slow.
+//!
+//! Such a run climbs through infinitely many ballots, so in a finite model it can only appear
+//! as a run that reaches a bound. The bound is on ballots that reached phase 2
+//! ([`Claim::max_phase2`]): a state in which more than `k` distinct `(ballot, value)` proposals
+//! exist (with nothing chosen, since the search stops at the goal) is a frontier state, not
+//! expanded. The expected discovery is [`Verdict::HoldsUpToBound`]: within the bound there is
+//! no deadlock and no cycle, but runs that never choose reach the frontier, and [`run_claim`]
+//! returns a shortest one: `k + 1` ballots that each won phase 1 and none of which got a
+//! majority of votes.
+//!
+//! The kind of bound matters. Bounding rounds alone (`max_round`: a proposer cannot start a
+//! round above it) *resolves* the duel: the proposer holding the highest possible ballot can no
+//! longer be overtaken, so it always wins, and "some value is chosen" holds on every path, an
+//! artefact of the bound. Here rounds are bounded too (at 2, which gives the two proposers four
+//! ballots), but the phase-2 bound cuts the duel off before the round bound can end it.
+//!
+//! # Claim 3, `impatient-timers`: timeouts shorter than message delays also duel
+//!
+//! `compat` with proposer retry timers and the timing assumption removed: timers may fire at
+//! any moment, as stateright's actor model allows (still no loss and no crash). A proposer may
+//! then time out while its messages are in flight, and the two proposers overtake each other
+//! forever without any `Nack`. Expected: [`Verdict::HoldsUpToBound`] with a goal-free run into
+//! the frontier, as in claim 2.
+//!
+//! # Why Paxos needs a leader for progress
+//!
+//! Fischer, Lynch and Paterson proved that no deterministic consensus algorithm for an
+//! asynchronous system can guarantee that it terminates if even one process may crash: some
+//! schedule always keeps it undecided. Paxos accepts this and never trades safety for progress:
+//! any proposer may start a ballot at any time, and a higher ballot always stops lower ones, so
+//! two proposers that keep starting ballots can stop each other forever (claims 2 and 3).
+//! Progress is obtained only when a single distinguished proposer, the leader, runs alone long
+//! enough to finish both phases of one ballot. Claim 1's assumption provides that window:
+//! after GST, with timeouts longer than message delays and no eager restarts, the highest
+//! ballot runs to completion undisturbed. Real systems get the same effect from leader election
+//! (with randomised or staggered timeouts); none of this ever affects safety.
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use stateright::Model;
+
+use super::liveness::{explore_in, FairTimeouts, IndexVerdict, Search, StateGraph, Verdict};
+use super::single::{SingleAction, SingleConfig, SingleModel, SingleModelState};
+use crate::single::ClientPhase;
+
+/// What must eventually hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Goal {
+    /// Every client has received the decision (its phase is `Reading` or `Done`).
+    ClientsDecided,
+    /// Some value is chosen (a majority of acceptors voted for it in one ballot).
+    ValueChosen,
+}
+
+impl Goal {
+    /// A short description.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Goal::ClientsDecided => "every client eventually gets the decision",
+            Goal::ValueChosen => "some value is eventually chosen",
+        }
+    }
+
+    /// Whether the goal holds in `state` of a model of `cfg`.
+    pub fn holds(self, cfg: &SingleConfig, state: &SingleModelState) -> bool {
+        match self {
+            Goal::ClientsDecided => state.actor_states.iter().all(|a| {
+                a.client()
+                    .is_none_or(|c| !matches!(c.phase, ClientPhase::Proposing))
+            }),
+            Goal::ValueChosen => !state.history.chosen(cfg.acceptors).is_empty(),
+        }
+    }
+}
+
+/// The verdict a claim expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Expect {
+    /// [`Verdict::Holds`]: the goal is reached on every maximal path, and no path avoiding it
+    /// leaves the boundary.
+    Holds,
+    /// [`Verdict::HoldsUpToBound`]: no counterexample within the boundary, but runs that never
+    /// reach the goal run into the boundary (the expected discovery for runs that make no
+    /// progress forever by climbing through ever higher ballots).
+    BoundReached,
+    /// [`Verdict::Deadlock`].
+    Deadlock,
+    /// [`Verdict::Livelock`].
+    Livelock,
+}
+
+impl Expect {
+    /// A short name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Expect::Holds => "holds",
+            Expect::BoundReached => "bound reached without the goal",
+            Expect::Deadlock => "deadlock",
+            Expect::Livelock => "livelock",
+        }
+    }
+
+    /// Whether `verdict` is the expected one.
+    pub fn matches<S, A>(self, verdict: &Verdict<S, A>) -> bool {
+        matches!(
+            (self, verdict),
+            (Expect::Holds, Verdict::Holds)
+                | (Expect::BoundReached, Verdict::HoldsUpToBound { .. })
+                | (Expect::Deadlock, Verdict::Deadlock { .. })
+                | (Expect::Livelock, Verdict::Livelock { .. })
+        )
+    }
+}
+
+/// A liveness claim: a model, an assumption, a goal and the expected verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    /// Command-line name.
+    pub name: &'static str,
+    /// What is claimed, in one sentence.
+    pub description: &'static str,
+    /// The model.
+    pub config: SingleConfig,
+    /// Whether the model runs under [`FairTimeouts`] (no loss, no crash, timers only when no
+    /// delivery is possible).
+    pub fair: bool,
+    /// What must eventually hold.
+    pub goal: Goal,
+    /// The verdict expected.
+    pub expect: Expect,
+    /// When non-zero, a state in which more than this many ballots reached phase 2 (distinct
+    /// `(ballot, value)` proposals) is a frontier state: it is not expanded and counts as
+    /// inconclusive. This is the bound that exposes duelling proposers (see the module docs).
+    pub max_phase2: usize,
+}
+
+/// Names of the claims, in [`claims`] order.
+pub const CLAIM_NAMES: [&str; 3] = ["no-failure", "duelling-proposers", "impatient-timers"];
+
+/// The system of claim 1: `roles` (two proposers, three acceptors, one learner, two clients,
+/// every role its own process) with client retries: a client whose proposer does not answer
+/// asks the next one. Proposers have no retry timer, so a ballot is never abandoned.
+pub fn no_failure_config() -> SingleConfig {
+    SingleConfig {
+        client_retry: true,
+        ..SingleConfig::named("roles").expect("roles is a named configuration")
+    }
+}
+
+/// The system of claims 2 and 3: `compat` (three merged nodes, two clients, a reliable
+/// non-duplicating network) with rounds bounded by `max_round`.
+pub fn duel_config(max_round: u32) -> SingleConfig {
+    SingleConfig {
+        max_round,
+        ..SingleConfig::named("compat").expect("compat is a named configuration")
+    }
+}
+
+/// The phase-2 bound of claim 2: a run is cut off when a third ballot reaches phase 2 with
+/// nothing chosen, i.e. after two ballots had their phase 2 destroyed by a newer phase 1.
+pub const DUEL_PHASE2: usize = 2;
+
+/// The phase-2 bound of claim 3: a run is cut off when a fourth ballot reaches phase 2 with
+/// nothing chosen.
+pub const IMPATIENT_PHASE2: usize = 3;
+
+/// Every claim, in [`CLAIM_NAMES`] order.
+pub fn claims() -> Vec<Claim> {
+    // Two rounds give the two proposers four ballots between them, more than either phase-2
+    // bound lets reach phase 2 before the run is cut off.
+    let duel = duel_config(2);
+    vec![
+        Claim {
+            name: "no-failure",
+            description: "without failures, and with timeouts longer than message delays, \
+                          every client eventually gets the decision",
+            config: no_failure_config(),
+            fair: true,
+            goal: Goal::ClientsDecided,
+            expect: Expect::Holds,
+            max_phase2: 0,
+        },
+        Claim {
+            name: "duelling-proposers",
+            description: "proposers that restart at once when refused can overtake each \
+                          other forever: no value is ever chosen (an expected discovery)",
+            config: SingleConfig {
+                nacks: true,
+                eager_retry: true,
+                ..duel.clone()
+            },
+            fair: true,
+            goal: Goal::ValueChosen,
+            expect: Expect::BoundReached,
+            max_phase2: DUEL_PHASE2,
+        },
+        Claim {
+            name: "impatient-timers",
+            description: "if timeouts may fire while messages are in flight, proposers can \
+                          overtake each other forever: no value is ever chosen (an expected \
+                          discovery)",
+            config: SingleConfig {
+                timers: true,
+                ..duel
+            },
+            fair: false,
+            goal: Goal::ValueChosen,
+            expect: Expect::BoundReached,
+            max_phase2: IMPATIENT_PHASE2,
+        },
+    ]
+}
+
+/// Looks a claim up by name.
+pub fn claim(name: &str) -> Option<Claim> {
+    claims().into_iter().find(|c| c.name == name)
+}
+
+/// A path as `(state, action taken from it)` pairs; the last pair has no action.
+pub type ClaimPath = Vec<(SingleModelState, Option<SingleAction>)>;
+
+/// The outcome of [`run_claim`].
+#[derive(Clone, Debug)]
+pub struct ClaimResult {
+    /// The claim's name.
+    pub name: &'static str,
+    /// Distinct states, frontier states included.
+    pub unique_states: usize,
+    /// Transitions.
+    pub edges: usize,
+    /// Largest BFS depth, in transitions.
+    pub max_depth: usize,
+    /// Frontier states discovered (whether or not the goal holds in them).
+    pub frontier: usize,
+    /// States where the goal holds.
+    pub goal_states: usize,
+    /// The checker's verdict.
+    pub verdict: Verdict<SingleModelState, SingleAction>,
+    /// For [`Verdict::HoldsUpToBound`]: a shortest path from an initial state into the
+    /// frontier along which the goal never holds.
+    pub bound_path: Option<ClaimPath>,
+    /// Whether the verdict is the expected one.
+    pub passed: bool,
+    /// The counterexample (or bound path), one numbered line per step (`3. P0 -> A1
+    /// Prepare(1.0)`), with marker lines `-- ... --` for the cycle and for how it ends. Empty
+    /// when the verdict is [`Verdict::Holds`].
+    pub trace: Vec<String>,
+    /// Wall-clock seconds of exploration and analysis.
+    pub seconds: f64,
+    /// Heap memory of the explored graph per state (see
+    /// [`LivenessReport::bytes_per_state`](super::liveness::LivenessReport::bytes_per_state)).
+    pub bytes_per_state: f64,
+    /// The explorer path (`paxos explore` with the claim's model flags, then `#/steps/PATH`)
+    /// that replays the counterexample or bound path; for a livelock, the stem and one turn of
+    /// the cycle.
+    pub explorer_path: Option<String>,
+}
+
+impl ClaimResult {
+    /// A one-line summary.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{}: {} ({}): {} states, {} edges, max depth {}, {} frontier, {} goal states",
+            self.name,
+            if self.passed {
+                "as expected"
+            } else {
+                "UNEXPECTED"
+            },
+            self.verdict.name(),
+            self.unique_states,
+            self.edges,
+            self.max_depth,
+            self.frontier,
+            self.goal_states,
+        );
+        match &self.verdict {
+            Verdict::HoldsUpToBound { frontier } => {
+                let _ = write!(s, ", {frontier} frontier states reached without the goal");
+            }
+            Verdict::Deadlock { path } => {
+                let _ = write!(s, ", deadlock after {} steps", path.len() - 1);
+            }
+            Verdict::Livelock { stem, cycle } => {
+                let _ = write!(
+                    s,
+                    ", stem of {} steps, cycle of {} steps",
+                    stem.len() - 1,
+                    cycle.len() - 1
+                );
+            }
+            Verdict::Holds => {}
+        }
+        let _ = write!(
+            s,
+            ", {:.2}s, {:.1} B/state",
+            self.seconds, self.bytes_per_state
+        );
+        s
+    }
+}
+
+/// How [`run_claim_with`] runs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClaimOptions {
+    /// Exploration order (the verdict does not depend on it).
+    pub search: Search,
+    /// Print the number of states explored to stderr about once a second.
+    pub progress: bool,
+}
+
+/// Checks a claim: explores its model (under [`FairTimeouts`] when `fair`), decides "on every
+/// path, eventually the goal", and compares the verdict with the expectation.
+pub fn run_claim(c: &Claim) -> ClaimResult {
+    run_claim_with(c, ClaimOptions::default())
+}
+
+/// [`run_claim`] with an explicit exploration order (the result does not depend on it).
+pub fn run_claim_in(c: &Claim, search: Search) -> ClaimResult {
+    run_claim_with(
+        c,
+        ClaimOptions {
+            search,
+            progress: false,
+        },
+    )
+}
+
+/// [`run_claim`] with options.
+pub fn run_claim_with(c: &Claim, opts: ClaimOptions) -> ClaimResult {
+    let single = SingleModel::new(c.config.clone());
+    let cfg = &c.config;
+    let started = Instant::now();
+    let mut last_report = started;
+    let mut seen = 0usize;
+    let goal = |s: &SingleModelState| {
+        // The label function sees every distinct state once: a cheap place for progress.
+        seen += 1;
+        if opts.progress && seen.is_multiple_of(4096) && last_report.elapsed().as_secs_f64() >= 1.0
+        {
+            last_report = Instant::now();
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!(
+                "  {seen} states explored, {:.0} states/s, {secs:.0} s",
+                seen as f64 / secs
+            );
+        }
+        c.goal.holds(cfg, s)
+    };
+    let mut result = if c.fair {
+        let fair = FairTimeouts::new(single.clone());
+        check_on(&UntilGoal::new(&fair, c), opts.search, goal)
+    } else {
+        check_on(&UntilGoal::new(&single, c), opts.search, goal)
+    };
+    result.explorer_path = explorer_path(&single, &result);
+    result.name = c.name;
+    result.passed = c.expect.matches(&result.verdict);
+    result.trace = format_verdict(
+        &single,
+        &result.verdict,
+        result.bound_path.as_deref(),
+        &boundary(c, result.bound_path.as_deref()),
+    );
+    result
+}
+
+/// `inner`, except that no step leaves a state where the claim's goal holds.
+///
+/// The verdict of "on every path, eventually the goal" depends only on the states reachable
+/// from an initial state without passing through the goal (see the
+/// [`liveness`](super::liveness) module documentation): what happens after the goal was
+/// reached cannot make a path violating. So cutting every transition out of a goal state
+/// leaves the verdict, the counterexample and the bound path unchanged, and shrinks the graph
+/// to the goal-free region plus its goal-satisfying border.
+struct UntilGoal<'a, M> {
+    inner: &'a M,
+    config: &'a SingleConfig,
+    goal: Goal,
+    max_phase2: usize,
+}
+
+impl<'a, M> UntilGoal<'a, M> {
+    fn new(inner: &'a M, claim: &'a Claim) -> Self {
+        UntilGoal {
+            inner,
+            config: &claim.config,
+            goal: claim.goal,
+            max_phase2: claim.max_phase2,
+        }
+    }
+}
+
+impl<M> Model for UntilGoal<'_, M>
+where
+    M: Model<State = SingleModelState, Action = SingleAction>,
+{
+    type State = SingleModelState;
+    type Action = SingleAction;
+
+    fn init_states(&self) -> Vec<SingleModelState> {
+        self.inner.init_states()
+    }
+
+    fn actions(&self, state: &SingleModelState, actions: &mut Vec<SingleAction>) {
+        if !self.goal.holds(self.config, state) {
+            self.inner.actions(state, actions);
+        }
+    }
+
+    fn next_state(
+        &self,
+        last: &SingleModelState,
+        action: SingleAction,
+    ) -> Option<SingleModelState> {
+        self.inner.next_state(last, action)
+    }
+
+    fn format_action(&self, action: &SingleAction) -> String {
+        self.inner.format_action(action)
+    }
+
+    fn within_boundary(&self, state: &SingleModelState) -> bool {
+        self.inner.within_boundary(state)
+            && (self.max_phase2 == 0 || state.history.proposals.len() <= self.max_phase2)
+    }
+}
+
+/// Explores `model`, decides the goal, and, when only the frontier stands in the way of
+/// [`Verdict::Holds`], finds a shortest goal-free path into it.
+fn check_on<M>(
+    model: &M,
+    search: Search,
+    goal: impl FnMut(&SingleModelState) -> bool,
+) -> ClaimResult
+where
+    M: Model<State = SingleModelState, Action = SingleAction>,
+{
+    let started = Instant::now();
+    let graph = explore_in(model, search, goal);
+    let mut bound_path = None;
+    let index_verdict = graph.check_eventually();
+    if let IndexVerdict::HoldsUpToBound { .. } = index_verdict {
+        let path = goal_free_path_to_frontier(&graph)
+            .expect("a relevant frontier state is reachable without the goal");
+        bound_path = Some(graph.replay(model, None, &path));
+    }
+    let verdict = graph.replay_verdict(model, index_verdict);
+    let unique_states = graph.len();
+    ClaimResult {
+        name: "",
+        unique_states,
+        edges: graph.edge_count(),
+        max_depth: graph.max_depth(),
+        frontier: graph.frontier_count(),
+        goal_states: graph.label_count(),
+        verdict,
+        bound_path,
+        passed: false,
+        trace: Vec::new(),
+        seconds: started.elapsed().as_secs_f64(),
+        bytes_per_state: graph.memory_bytes() as f64 / unique_states.max(1) as f64,
+        explorer_path: None,
+    }
+}
+
+/// The explorer path of the result's counterexample or bound path (see
+/// [`ClaimResult::explorer_path`]). Every action the wrappers allow is an action of the plain
+/// model, so the path replays in the plain model's explorer.
+fn explorer_path(model: &SingleModel, r: &ClaimResult) -> Option<String> {
+    let steps: Vec<&(SingleModelState, Option<SingleAction>)> = match (&r.verdict, &r.bound_path) {
+        (Verdict::HoldsUpToBound { .. }, Some(path)) => path.iter().collect(),
+        (Verdict::Deadlock { path }, _) => path.iter().collect(),
+        (Verdict::Livelock { stem, cycle }, _) => stem.iter().chain(cycle.iter()).collect(),
+        _ => return None,
+    };
+    let init = steps.first()?.0.clone();
+    let actions: Vec<SingleAction> = steps.iter().filter_map(|(_, a)| a.clone()).collect();
+    let path = stateright::Path::from_actions(model, init, actions.iter())?;
+    Some(path.encode(model))
+}
+
+/// A shortest path of non-label states from a non-label initial state to a frontier state
+/// (breadth-first over the graph restricted to non-label states), as state indices.
+fn goal_free_path_to_frontier(graph: &StateGraph) -> Option<Vec<u32>> {
+    const NONE: u32 = u32::MAX;
+    let n = graph.len();
+    let mut parent = vec![NONE; n];
+    let mut seen = vec![false; n];
+    let mut queue = std::collections::VecDeque::new();
+    for &i in graph.init_indices() {
+        if !graph.label(i as usize) && !seen[i as usize] {
+            seen[i as usize] = true;
+            queue.push_back(i);
+        }
+    }
+    while let Some(u) = queue.pop_front() {
+        if graph.is_frontier(u as usize) {
+            let mut path = vec![u];
+            let mut cur = u;
+            while parent[cur as usize] != NONE {
+                cur = parent[cur as usize];
+                path.push(cur);
+            }
+            path.reverse();
+            return Some(path);
+        }
+        for &v in graph.successors(u as usize) {
+            if !graph.label(v as usize) && !seen[v as usize] {
+                seen[v as usize] = true;
+                parent[v as usize] = u;
+                queue.push_back(v);
+            }
+        }
+    }
+    None
+}
+
+/// Formats the actions of `path` as numbered lines starting at `first`.
+fn numbered(
+    model: &SingleModel,
+    path: &[(SingleModelState, Option<SingleAction>)],
+    first: usize,
+    out: &mut Vec<String>,
+) {
+    let actions = path.iter().filter_map(|(_, a)| a.as_ref());
+    for (k, a) in actions.enumerate() {
+        out.push(format!("{}. {}", first + k, model.describe(a)));
+    }
+}
+
+/// Which bound cut the bound path off, in words.
+fn boundary(c: &Claim, bound_path: Option<&[(SingleModelState, Option<SingleAction>)]>) -> String {
+    let last = bound_path.and_then(|p| p.last()).map(|(s, _)| s);
+    match last {
+        Some(s) if c.max_phase2 > 0 && s.history.proposals.len() > c.max_phase2 => {
+            format!("{} ballots reached phase 2", s.history.proposals.len())
+        }
+        Some(s) if c.config.max_ballots > 0 && s.history.prepares.len() > c.config.max_ballots => {
+            format!(
+                "{} ballots prepared (--max-ballots {})",
+                s.history.prepares.len(),
+                c.config.max_ballots
+            )
+        }
+        _ => "outside the model's boundary".into(),
+    }
+}
+
+/// The trace lines of a verdict (see [`ClaimResult::trace`]).
+pub fn format_verdict(
+    model: &SingleModel,
+    verdict: &Verdict<SingleModelState, SingleAction>,
+    bound_path: Option<&[(SingleModelState, Option<SingleAction>)]>,
+    boundary: &str,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    match verdict {
+        Verdict::Holds => {}
+        Verdict::HoldsUpToBound { .. } => {
+            if let Some(path) = bound_path {
+                numbered(model, path, 1, &mut out);
+                if let Some((last, _)) = path.last() {
+                    out.push(format!(
+                        "-- ballots that reached phase 2: {}; votes: {}; nothing chosen --",
+                        list(
+                            last.history
+                                .proposals
+                                .iter()
+                                .map(|(b, v)| format!("{v}@{b}"))
+                        ),
+                        list(
+                            last.history
+                                .votes
+                                .iter()
+                                .map(|(b, v, a)| format!("{v}@{b} by acceptor {a}"))
+                        ),
+                    ));
+                }
+                out.push(format!("-- boundary: {boundary}, goal never reached --"));
+            }
+        }
+        Verdict::Deadlock { path } => {
+            numbered(model, path, 1, &mut out);
+            out.push("-- deadlock: no step possible, goal never reached --".into());
+        }
+        Verdict::Livelock { stem, cycle } => {
+            numbered(model, stem, 1, &mut out);
+            out.push("-- cycle: the following steps repeat forever --".into());
+            numbered(model, cycle, stem.len(), &mut out);
+        }
+    }
+    out
+}
+
+fn list(items: impl Iterator<Item = String>) -> String {
+    let v: Vec<String> = items.collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
