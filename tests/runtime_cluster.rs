@@ -192,7 +192,9 @@ fn a_damaged_record_stops_the_node_and_names_the_file() {
     DataDir::open(&dir).unwrap().save(&record).unwrap();
     let path = dir.join(STORAGE_FILE);
     let good = fs::read(&path).unwrap();
-    assert_eq!(good.len(), 16 + 9);
+    // Two 512-byte slots; the record (9 payload bytes) is in slot 0, slot 1 is empty.
+    assert_eq!(good.len(), 1024);
+    assert_eq!(u32::from_le_bytes(good[20..24].try_into().unwrap()), 9);
     let refuse = |what: &str| {
         format!(
             "error: cannot start: storage file {} is unusable: {what}; refusing to start with \
@@ -201,31 +203,28 @@ fn a_damaged_record_stops_the_node_and_names_the_file() {
         )
     };
 
-    // Torn write: only part of the record reached the disk.
-    fs::write(&path, &good[..20]).unwrap();
+    // Truncated: part of the file is gone.
+    fs::write(&path, &good[..700]).unwrap();
     assert_eq!(
         start_node_0(&c),
         (
             Some(1),
             String::new(),
-            refuse("truncated: the header declares 9 payload bytes, 4 present")
+            refuse(
+                "bad length: the file has 700 bytes, expected two slots of a multiple of 512 \
+                 bytes each (truncated or extended)"
+            )
         )
-    );
-
-    fs::write(&path, &good[..10]).unwrap();
-    assert_eq!(
-        start_node_0(&c).2,
-        refuse("truncated: the file has 10 bytes, the header alone needs 16")
     );
 
     // A flipped bit in the vote.
     let mut flipped = good.clone();
-    flipped[16 + 5] ^= 0x04;
+    flipped[28 + 5] ^= 0x04;
     fs::write(&path, &flipped).unwrap();
-    let stored = u32::from_le_bytes(good[12..16].try_into().unwrap());
+    let stored = u32::from_le_bytes(good[24..28].try_into().unwrap());
     let mut h = crc32fast::Hasher::new();
-    h.update(&flipped[..12]);
-    h.update(&flipped[16..]);
+    h.update(&flipped[..24]);
+    h.update(&flipped[28..28 + 9]);
     let computed = h.finalize();
     assert_eq!(
         start_node_0(&c),
@@ -233,16 +232,19 @@ fn a_damaged_record_stops_the_node_and_names_the_file() {
             Some(1),
             String::new(),
             refuse(&format!(
-                "checksum mismatch: stored crc32 {stored:08x}, contents have {computed:08x}"
+                "slot 0 (at byte 0): checksum mismatch: stored crc32 {stored:08x}, contents \
+                 have {computed:08x}"
             ))
         )
     );
 
     // Something else entirely.
-    fs::write(&path, b"{\"promised\": 4}").unwrap();
+    let mut other = b"{\"promised\": 4}".to_vec();
+    other.resize(1024, b' ');
+    fs::write(&path, &other).unwrap();
     assert_eq!(
         start_node_0(&c).2,
-        refuse("bad magic: starts with 7b 22 70 72, expected \"PXST\"")
+        refuse("slot 0 (at byte 0): bad magic: starts with 7b 22 70 72, expected \"PXST\"")
     );
 
     // The intact record starts the node.

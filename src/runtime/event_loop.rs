@@ -530,7 +530,7 @@ where
     fn commit(&mut self, batch: Batch<A>) -> Result<(), RuntimeError> {
         if let Some(record) = batch.save {
             if self.saved.as_ref() != Some(&record) {
-                if let Some(dir) = &self.storage {
+                if let Some(dir) = &mut self.storage {
                     dir.save(&record).map_err(RuntimeError::Storage)?;
                     self.counters.saves += 1;
                     debug!(?record, "saved");

@@ -1,38 +1,60 @@
-//! Durable storage: one checksummed record per node, replaced atomically.
+//! Durable storage: one checksummed record per node, overwritten in place in two slots.
 //!
 //! # Why it matters
 //!
 //! An acceptor's promise and vote are the memory of Paxos: an acceptor that restarts with an
 //! empty state may promise a lower ballot or vote for a second value, and two different values
 //! can then be chosen. So a node that cannot read its record back **refuses to start**; it never
-//! falls back to an empty state. Only a data directory without a record file (a node that never
-//! saved anything, hence never promised anything) starts empty.
+//! falls back to an empty state. Only a data directory whose record file holds no record (a
+//! node that never saved anything, hence never promised anything) starts empty.
 //!
-//! # File format (version 1)
+//! # Why two slots
+//!
+//! A save is on the critical path of every phase: an acceptor answers only once its promise or
+//! vote is durable. Writing a new file and renaming it over the old one costs an `fdatasync`, a
+//! rename and a directory `fsync`, about three times one `fdatasync` (measured by `paxos bench
+//! single`). So the record file is created once, at a fixed size, when the data directory is
+//! opened, and every save overwrites **the older of its two slots** in place and `fdatasync`s
+//! it: one write, one flush, no metadata change. The slot not being written always holds the
+//! previous record intact, so a save interrupted by a crash never destroys the last durable
+//! record.
+//!
+//! # File format (version 2)
+//!
+//! The file is two slots of `S` bytes each (`S` a multiple of 512, so each slot is whole disk
+//! sectors); slot `i` starts at byte `i * S`. A slot is either all zero bytes (empty) or:
 //!
 //! ```text
 //! offset  size  field
 //! 0       4     magic "PXST"
-//! 4       2     format version, little endian (1)
+//! 4       2     format version, little endian (2)
 //! 6       2     flags (0)
-//! 8       4     payload length in bytes, little endian
-//! 12      4     CRC-32 (IEEE) of bytes 0..12 followed by the payload, little endian
-//! 16      n     payload: the actor's `Storage` value in postcard encoding
+//! 8       4     slot size S, little endian
+//! 12      8     sequence number, little endian: 1 for the first save, +1 for each next one
+//! 20      4     payload length n, little endian
+//! 24      4     CRC-32 (IEEE) of bytes 0..24 followed by the payload, little endian
+//! 28      n     payload: the actor's `Storage` value in postcard encoding
+//! 28 + n        zero bytes up to S
 //! ```
 //!
-//! Reading checks, in this order, and names the first failure: the header is complete
-//! (`truncated`), the magic (`bad magic`), the version (`unsupported format version`), the payload
-//! length against the file length (`truncated` / `trailing bytes`), the checksum (`checksum
-//! mismatch`) and finally the payload itself (`decode error`).
+//! The record is the valid slot with the higher sequence number. Reading checks, and names the
+//! first failure with the file and slot: the file length (two slots of a multiple of 512
+//! bytes), then in each non-empty slot the magic, the version, the slot size, the payload length,
+//! the checksum, the zero padding, and finally the payload itself; two slots with the same
+//! sequence number are also refused.
 //!
-//! # Atomic replacement
+//! A damaged slot stops the node even when the other slot is valid. Falling back to the other
+//! slot would be right after a torn write of the slot being saved (that record was never
+//! acknowledged), but it would silently roll a node back if the damaged slot held the latest
+//! record, and the two cases cannot be told apart. Disks write a 512-byte sector atomically in
+//! practice, and a record smaller than a sector (every single-decree record is) lives in one
+//! sector, so a crash leaves the old or the new slot contents, not a mix.
 //!
-//! [`DataDir::save`] writes the whole record to `paxos.storage.tmp`, `fdatasync`s it, renames it
-//! over `paxos.storage` and `fsync`s the directory so the rename itself is durable. A crash at
-//! any point leaves either the old record or the new one, never a mix; a leftover temp file is
-//! removed at the next start (its save never completed, so nothing that depended on it was
-//! sent). If any of these steps fails the node stops: after a failed `fsync` the kernel may have
-//! dropped the dirty pages, so retrying could report success for data that is gone.
+//! A record that outgrows the slots is written to a new file with larger slots, replaced the
+//! slow way: temp file, `fdatasync`, rename, directory `fsync`. The same slow path creates the
+//! file when the directory is opened for the first time, before the node answers anything.
+//! If any step fails the node stops: after a failed `fsync` the kernel may have dropped the
+//! dirty pages, so retrying could report success for data that is gone.
 //!
 //! # One node per directory
 //!
@@ -45,29 +67,48 @@ use serde::Serialize;
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 /// Name of the record file inside a data directory.
 pub const STORAGE_FILE: &str = "paxos.storage";
-/// Name of the temporary file a save writes before renaming it over [`STORAGE_FILE`].
+/// Name of the temporary file the slow path writes before renaming it over [`STORAGE_FILE`].
 pub const TEMP_FILE: &str = "paxos.storage.tmp";
 /// Name of the lock file inside a data directory.
 pub const LOCK_FILE: &str = "paxos.lock";
-/// First four bytes of a record file.
+/// First four bytes of a non-empty slot.
 pub const MAGIC: [u8; 4] = *b"PXST";
 /// The format version this build writes and reads.
-pub const VERSION: u16 = 1;
-/// Size of the fixed header.
-pub const HEADER_LEN: usize = 16;
+pub const VERSION: u16 = 2;
+/// Size of a slot's fixed header.
+pub const HEADER_LEN: usize = 28;
+/// Slot sizes are multiples of this (a disk sector).
+pub const SECTOR: usize = 512;
 
 /// What is wrong with a record file's bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Corruption {
-    /// The file is shorter than its header.
-    ShortHeader {
+    /// The file length is not two slots of a positive multiple of [`SECTOR`] bytes.
+    BadLength {
         /// Bytes in the file.
-        found: usize,
+        found: u64,
     },
+    /// Something is wrong inside one slot.
+    Slot {
+        /// The slot (0 or 1).
+        slot: usize,
+        /// Its first byte in the file.
+        offset: u64,
+        /// What is wrong.
+        what: SlotCorruption,
+    },
+    /// Both slots hold the same sequence number, so neither is known to be the latest.
+    SameSequence(u64),
+}
+
+/// What is wrong inside one slot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SlotCorruption {
     /// The first four bytes are not [`MAGIC`].
     BadMagic {
         /// The bytes found instead.
@@ -75,19 +116,19 @@ pub enum Corruption {
     },
     /// A format version this build cannot read.
     UnsupportedVersion(u16),
-    /// The payload is shorter than the header says.
-    Truncated {
-        /// Payload length in the header.
+    /// The slot size in the header is not the file's.
+    SlotSize {
+        /// The slot size in the header.
         declared: u32,
-        /// Payload bytes present.
-        present: usize,
+        /// Half the file's length.
+        actual: usize,
     },
-    /// The file has bytes after the declared payload.
-    TrailingBytes {
+    /// The payload length does not fit in the slot.
+    TooLong {
         /// Payload length in the header.
         declared: u32,
-        /// Payload bytes present.
-        present: usize,
+        /// Payload bytes the slot has room for.
+        room: usize,
     },
     /// The checksum does not match the contents.
     ChecksumMismatch {
@@ -96,6 +137,11 @@ pub enum Corruption {
         /// Checksum of the contents.
         computed: u32,
     },
+    /// A non-zero byte after the payload.
+    DirtyPadding {
+        /// Its offset inside the slot.
+        at: usize,
+    },
     /// The checksum matches but the payload is not a valid record.
     Decode(String),
 }
@@ -103,32 +149,50 @@ pub enum Corruption {
 impl fmt::Display for Corruption {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Corruption::ShortHeader { found } => write!(
+            Corruption::BadLength { found } => write!(
                 f,
-                "truncated: the file has {found} bytes, the header alone needs {HEADER_LEN}"
+                "bad length: the file has {found} bytes, expected two slots of a multiple of \
+                 {SECTOR} bytes each (truncated or extended)"
             ),
-            Corruption::BadMagic { found } => write!(
+            Corruption::Slot { slot, offset, what } => {
+                write!(f, "slot {slot} (at byte {offset}): {what}")
+            }
+            Corruption::SameSequence(seq) => {
+                write!(f, "both slots hold sequence number {seq}")
+            }
+        }
+    }
+}
+
+impl fmt::Display for SlotCorruption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SlotCorruption::BadMagic { found } => write!(
                 f,
                 "bad magic: starts with {:02x} {:02x} {:02x} {:02x}, expected \"PXST\"",
                 found[0], found[1], found[2], found[3]
             ),
-            Corruption::UnsupportedVersion(v) => write!(
+            SlotCorruption::UnsupportedVersion(v) => write!(
                 f,
                 "unsupported format version {v} (this build reads version {VERSION})"
             ),
-            Corruption::Truncated { declared, present } => write!(
+            SlotCorruption::SlotSize { declared, actual } => write!(
                 f,
-                "truncated: the header declares {declared} payload bytes, {present} present"
+                "the header declares {declared}-byte slots, the file has {actual}-byte slots"
             ),
-            Corruption::TrailingBytes { declared, present } => write!(
+            SlotCorruption::TooLong { declared, room } => write!(
                 f,
-                "trailing bytes: the header declares {declared} payload bytes, {present} present"
+                "the header declares {declared} payload bytes, the slot has room for {room}"
             ),
-            Corruption::ChecksumMismatch { stored, computed } => write!(
+            SlotCorruption::ChecksumMismatch { stored, computed } => write!(
                 f,
                 "checksum mismatch: stored crc32 {stored:08x}, contents have {computed:08x}"
             ),
-            Corruption::Decode(e) => write!(f, "decode error: {e}"),
+            SlotCorruption::DirtyPadding { at } => write!(
+                f,
+                "non-zero byte at offset {at} of the slot, after the payload"
+            ),
+            SlotCorruption::Decode(e) => write!(f, "decode error: {e}"),
         }
     }
 }
@@ -199,82 +263,188 @@ fn checksum(header_prefix: &[u8], payload: &[u8]) -> u32 {
     h.finalize()
 }
 
-/// The bytes of a record file holding `value`.
-pub fn encode_record<S: Serialize>(value: &S) -> Result<Vec<u8>, StorageError> {
-    let payload = postcard::to_allocvec(value).map_err(|e| StorageError::Encode(e.to_string()))?;
+/// The smallest slot size (a multiple of [`SECTOR`]) that holds `payload_len` payload bytes.
+pub fn slot_size_for(payload_len: usize) -> usize {
+    (HEADER_LEN + payload_len).div_ceil(SECTOR).max(1) * SECTOR
+}
+
+/// The `slot_size` bytes of a slot holding `payload` with sequence number `seq`.
+pub fn encode_slot(payload: &[u8], seq: u64, slot_size: usize) -> Result<Vec<u8>, StorageError> {
     let len = u32::try_from(payload.len())
         .map_err(|_| StorageError::Encode("record larger than 4 GiB".into()))?;
-    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+    let size = u32::try_from(slot_size)
+        .map_err(|_| StorageError::Encode("record larger than 4 GiB".into()))?;
+    assert!(HEADER_LEN + payload.len() <= slot_size, "the payload fits");
+    let mut out = Vec::with_capacity(slot_size);
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
     out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&size.to_le_bytes());
+    out.extend_from_slice(&seq.to_le_bytes());
     out.extend_from_slice(&len.to_le_bytes());
-    let crc = checksum(&out[..12], &payload);
+    let crc = checksum(&out[..24], payload);
     out.extend_from_slice(&crc.to_le_bytes());
-    out.extend_from_slice(&payload);
+    out.extend_from_slice(payload);
+    out.resize(slot_size, 0);
     Ok(out)
 }
 
-/// Checks and decodes the bytes of a record file.
-pub fn decode_record<S: DeserializeOwned>(bytes: &[u8]) -> Result<S, Corruption> {
-    if bytes.len() >= 4 && bytes[..4] != MAGIC {
-        return Err(Corruption::BadMagic {
-            found: [bytes[0], bytes[1], bytes[2], bytes[3]],
+/// The bytes of a whole record file whose slot 0 holds `value` with sequence number `seq` and
+/// whose slot 1 is empty (what the slow path writes).
+pub fn encode_file<S: Serialize>(value: &S, seq: u64) -> Result<Vec<u8>, StorageError> {
+    let payload = postcard::to_allocvec(value).map_err(|e| StorageError::Encode(e.to_string()))?;
+    let size = slot_size_for(payload.len());
+    let mut out = encode_slot(&payload, seq, size)?;
+    out.resize(2 * size, 0);
+    Ok(out)
+}
+
+/// A checked record file: its slot size and its latest record, if any.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slots {
+    /// Bytes per slot.
+    pub slot_size: usize,
+    /// `(slot, sequence number, payload)` of the latest record; `None` when both slots are
+    /// empty.
+    pub latest: Option<(usize, u64, Vec<u8>)>,
+}
+
+/// Checks one slot: `Ok(None)` when it is empty.
+fn check_slot(b: &[u8]) -> Result<Option<(u64, &[u8])>, SlotCorruption> {
+    if b.iter().all(|&x| x == 0) {
+        return Ok(None);
+    }
+    if b[..4] != MAGIC {
+        return Err(SlotCorruption::BadMagic {
+            found: [b[0], b[1], b[2], b[3]],
         });
     }
-    if bytes.len() < HEADER_LEN {
-        return Err(Corruption::ShortHeader { found: bytes.len() });
-    }
-    let version = u16::from_le_bytes([bytes[4], bytes[5]]);
+    let version = u16::from_le_bytes([b[4], b[5]]);
     if version != VERSION {
-        return Err(Corruption::UnsupportedVersion(version));
+        return Err(SlotCorruption::UnsupportedVersion(version));
     }
-    let declared = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
-    let stored = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
-    let payload = &bytes[HEADER_LEN..];
-    let present = payload.len();
-    if (present as u64) < u64::from(declared) {
-        return Err(Corruption::Truncated { declared, present });
+    let declared_size = u32::from_le_bytes(b[8..12].try_into().expect("4 bytes"));
+    if declared_size as usize != b.len() {
+        return Err(SlotCorruption::SlotSize {
+            declared: declared_size,
+            actual: b.len(),
+        });
     }
-    if (present as u64) > u64::from(declared) {
-        return Err(Corruption::TrailingBytes { declared, present });
+    let seq = u64::from_le_bytes(b[12..20].try_into().expect("8 bytes"));
+    let len = u32::from_le_bytes(b[20..24].try_into().expect("4 bytes"));
+    let stored = u32::from_le_bytes(b[24..28].try_into().expect("4 bytes"));
+    let room = b.len() - HEADER_LEN;
+    if len as usize > room {
+        return Err(SlotCorruption::TooLong {
+            declared: len,
+            room,
+        });
     }
-    let computed = checksum(&bytes[..12], payload);
+    let end = HEADER_LEN + len as usize;
+    let payload = &b[HEADER_LEN..end];
+    let computed = checksum(&b[..24], payload);
     if computed != stored {
-        return Err(Corruption::ChecksumMismatch { stored, computed });
+        return Err(SlotCorruption::ChecksumMismatch { stored, computed });
     }
+    if let Some(i) = b[end..].iter().position(|&x| x != 0) {
+        return Err(SlotCorruption::DirtyPadding { at: end + i });
+    }
+    Ok(Some((seq, payload)))
+}
+
+/// Checks the bytes of a record file and finds its latest record.
+pub fn check_file(bytes: &[u8]) -> Result<Slots, Corruption> {
+    let n = bytes.len();
+    if n == 0 || !n.is_multiple_of(2 * SECTOR) {
+        return Err(Corruption::BadLength { found: n as u64 });
+    }
+    let size = n / 2;
+    let mut found = [None, None];
+    for (slot, f) in found.iter_mut().enumerate() {
+        let b = &bytes[slot * size..(slot + 1) * size];
+        *f = check_slot(b).map_err(|what| Corruption::Slot {
+            slot,
+            offset: (slot * size) as u64,
+            what,
+        })?;
+    }
+    let latest = match found {
+        [None, None] => None,
+        [Some((s, p)), None] => Some((0, s, p)),
+        [None, Some((s, p))] => Some((1, s, p)),
+        [Some((s0, _)), Some((s1, _))] if s0 == s1 => return Err(Corruption::SameSequence(s0)),
+        [Some((s0, p0)), Some((s1, p1))] => {
+            if s0 > s1 {
+                Some((0, s0, p0))
+            } else {
+                Some((1, s1, p1))
+            }
+        }
+    };
+    Ok(Slots {
+        slot_size: size,
+        latest: latest.map(|(slot, seq, p)| (slot, seq, p.to_vec())),
+    })
+}
+
+/// Decodes a record's payload.
+pub fn decode_payload<S: DeserializeOwned>(payload: &[u8]) -> Result<S, String> {
     match postcard::take_from_bytes::<S>(payload) {
         Ok((value, [])) => Ok(value),
-        Ok((_, rest)) => Err(Corruption::Decode(format!(
-            "{} bytes left over after the record",
-            rest.len()
-        ))),
-        Err(e) => Err(Corruption::Decode(e.to_string())),
+        Ok((_, rest)) => Err(format!("{} bytes left over after the record", rest.len())),
+        Err(e) => Err(e.to_string()),
     }
 }
 
-/// Reads the record file at `path`: `Ok(None)` when there is no such file.
+/// Checks and decodes the bytes of a record file: `Ok(None)` when both slots are empty.
+pub fn decode_file<S: DeserializeOwned>(bytes: &[u8]) -> Result<Option<S>, Corruption> {
+    let slots = check_file(bytes)?;
+    let Some((slot, _, payload)) = slots.latest else {
+        return Ok(None);
+    };
+    decode_payload(&payload)
+        .map(Some)
+        .map_err(|e| Corruption::Slot {
+            slot,
+            offset: (slot * slots.slot_size) as u64,
+            what: SlotCorruption::Decode(e),
+        })
+}
+
+/// Reads the record file at `path`: `Ok(None)` when there is no such file or it holds no
+/// record yet.
 ///
 /// This is also how tools and tests inspect a node's promise and vote, even while the node
-/// runs (the file is only ever replaced by an atomic rename, so a reader sees a whole record).
+/// runs. A save overwrites a slot in place, so a reader may catch one half-written; the read is
+/// then retried (a few times, a millisecond apart) before the file is declared corrupt.
 pub fn read_storage_file<S: DeserializeOwned>(path: &Path) -> Result<Option<S>, StorageError> {
-    let bytes = match fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => {
-            return Err(StorageError::Io {
-                path: path.to_path_buf(),
-                op: "read",
-                err,
-            })
+    let mut attempts = 0;
+    loop {
+        let bytes = match fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(err) => {
+                return Err(StorageError::Io {
+                    path: path.to_path_buf(),
+                    op: "read",
+                    err,
+                })
+            }
+        };
+        match decode_file(&bytes) {
+            Ok(v) => return Ok(v),
+            Err(_) if attempts < 5 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Err(what) => {
+                return Err(StorageError::Corrupt {
+                    path: path.to_path_buf(),
+                    what,
+                })
+            }
         }
-    };
-    decode_record(&bytes)
-        .map(Some)
-        .map_err(|what| StorageError::Corrupt {
-            path: path.to_path_buf(),
-            what,
-        })
+    }
 }
 
 /// Writes `bytes` to `dir/name` atomically: temp file, `fdatasync`, rename, directory `fsync`.
@@ -301,15 +471,19 @@ pub fn sync_dir(dir: &Path) -> Result<(), StorageError> {
         .map_err(io_err(dir, "fsync directory"))
 }
 
-/// A node's data directory, locked for the lifetime of this value.
+/// A node's data directory, locked for the lifetime of this value, with its record file open.
 #[derive(Debug)]
 pub struct DataDir {
     dir: PathBuf,
     _lock: File,
+    file: File,
+    slots: Slots,
 }
 
 impl DataDir {
-    /// Creates (if needed) and locks `dir`, and removes a temp file left by an interrupted save.
+    /// Creates (if needed) and locks `dir`, removes a temp file left by an interrupted slow
+    /// save, creates an empty record file if there is none, and checks the record file (a
+    /// damaged one is an error naming the file, the slot and the reason).
     pub fn open(dir: &Path) -> Result<DataDir, StorageError> {
         if !dir.exists() {
             fs::create_dir_all(dir).map_err(io_err(dir, "create directory"))?;
@@ -345,9 +519,27 @@ impl DataDir {
         if tmp.exists() {
             fs::remove_file(&tmp).map_err(io_err(&tmp, "remove stale"))?;
         }
+        let path = dir.join(STORAGE_FILE);
+        if !path.exists() {
+            // Two empty one-sector slots, created the slow (atomic) way once, so that every
+            // save, the first included, is an in-place overwrite.
+            write_file_atomically(dir, STORAGE_FILE, &[0u8; 2 * SECTOR])?;
+        }
+        let bytes = fs::read(&path).map_err(io_err(&path, "read"))?;
+        let slots = check_file(&bytes).map_err(|what| StorageError::Corrupt {
+            path: path.clone(),
+            what,
+        })?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(io_err(&path, "open"))?;
         Ok(DataDir {
             dir: dir.to_path_buf(),
             _lock: lock,
+            file,
+            slots,
         })
     }
 
@@ -361,15 +553,62 @@ impl DataDir {
         self.dir.join(STORAGE_FILE)
     }
 
-    /// Loads the record: `Ok(None)` for a directory that never saved one.
+    /// The latest record: `Ok(None)` for a directory that never saved one.
     pub fn load<S: DeserializeOwned>(&self) -> Result<Option<S>, StorageError> {
-        read_storage_file(&self.storage_path())
+        let Some((slot, _, payload)) = &self.slots.latest else {
+            return Ok(None);
+        };
+        decode_payload(payload)
+            .map(Some)
+            .map_err(|e| StorageError::Corrupt {
+                path: self.storage_path(),
+                what: Corruption::Slot {
+                    slot: *slot,
+                    offset: (slot * self.slots.slot_size) as u64,
+                    what: SlotCorruption::Decode(e),
+                },
+            })
     }
 
     /// Replaces the record durably; when this returns `Ok`, the record survives a crash.
-    pub fn save<S: Serialize>(&self, value: &S) -> Result<(), StorageError> {
-        let bytes = encode_record(value)?;
-        write_file_atomically(&self.dir, STORAGE_FILE, &bytes)
+    ///
+    /// The fast path overwrites the older slot and `fdatasync`s the file; a record too large
+    /// for the slots takes the slow path (a new file with larger slots, atomically renamed).
+    pub fn save<S: Serialize>(&mut self, value: &S) -> Result<(), StorageError> {
+        let payload =
+            postcard::to_allocvec(value).map_err(|e| StorageError::Encode(e.to_string()))?;
+        let (last_slot, last_seq) = self
+            .slots
+            .latest
+            .as_ref()
+            .map_or((1, 0), |(slot, seq, _)| (*slot, *seq));
+        let seq = last_seq + 1;
+        let path = self.storage_path();
+        if HEADER_LEN + payload.len() > self.slots.slot_size {
+            let size = slot_size_for(payload.len());
+            let mut bytes = encode_slot(&payload, seq, size)?;
+            bytes.resize(2 * size, 0);
+            write_file_atomically(&self.dir, STORAGE_FILE, &bytes)?;
+            self.file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&path)
+                .map_err(io_err(&path, "open"))?;
+            self.slots = Slots {
+                slot_size: size,
+                latest: Some((0, seq, payload)),
+            };
+            return Ok(());
+        }
+        let slot = 1 - last_slot;
+        let size = self.slots.slot_size;
+        let bytes = encode_slot(&payload, seq, size)?;
+        self.file
+            .write_all_at(&bytes, (slot * size) as u64)
+            .map_err(io_err(&path, "write"))?;
+        self.file.sync_data().map_err(io_err(&path, "fdatasync"))?;
+        self.slots.latest = Some((slot, seq, payload));
+        Ok(())
     }
 }
 
@@ -389,22 +628,67 @@ mod tests {
     }
 
     #[test]
-    fn save_then_load_round_trips_and_replaces() {
+    fn saves_alternate_between_the_slots_in_place() {
         let tmp = tempfile::tempdir().unwrap();
-        let d = DataDir::open(&tmp.path().join("n0")).unwrap();
+        let mut d = DataDir::open(&tmp.path().join("n0")).unwrap();
+        // Opening created the file: two empty one-sector slots.
+        assert_eq!(fs::read(d.storage_path()).unwrap(), vec![0u8; 1024]);
         assert_eq!(d.load::<Storage>().unwrap(), None);
         d.save(&sample()).unwrap();
         assert_eq!(d.load::<Storage>().unwrap(), Some(sample()));
+        let bytes = fs::read(d.storage_path()).unwrap();
+        assert_eq!(bytes.len(), 1024);
+        assert_eq!(&bytes[..12], b"PXST\x02\x00\x00\x00\x00\x02\x00\x00");
+        assert_eq!(u64::from_le_bytes(bytes[12..20].try_into().unwrap()), 1);
+        assert!(bytes[512..].iter().all(|&b| b == 0), "slot 1 still empty");
         let later = Storage {
             round: 4,
             ..sample()
         };
         d.save(&later).unwrap();
-        assert_eq!(d.load::<Storage>().unwrap(), Some(later));
-        assert!(!d.path().join(TEMP_FILE).exists());
         let bytes = fs::read(d.storage_path()).unwrap();
-        assert_eq!(&bytes[..8], b"PXST\x01\x00\x00\x00");
-        assert_eq!(bytes.len(), HEADER_LEN + bytes[8] as usize);
+        assert_eq!(
+            u64::from_le_bytes(bytes[512 + 12..512 + 20].try_into().unwrap()),
+            2
+        );
+        assert_eq!(
+            check_file(&bytes)
+                .unwrap()
+                .latest
+                .map(|(slot, seq, _)| (slot, seq)),
+            Some((1, 2))
+        );
+        d.save(&sample()).unwrap();
+        let bytes = fs::read(d.storage_path()).unwrap();
+        assert_eq!(
+            check_file(&bytes)
+                .unwrap()
+                .latest
+                .map(|(slot, seq, _)| (slot, seq)),
+            Some((0, 3))
+        );
+        // Reopening finds the latest record.
+        drop(d);
+        let d = DataDir::open(&tmp.path().join("n0")).unwrap();
+        assert_eq!(d.load::<Storage>().unwrap(), Some(sample()));
+        assert!(!d.path().join(TEMP_FILE).exists());
+    }
+
+    #[test]
+    fn a_record_that_outgrows_the_slots_moves_to_a_larger_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut d = DataDir::open(tmp.path()).unwrap();
+        d.save(&sample()).unwrap();
+        let big: Vec<u64> = (0..200).map(|i| i * 1_000_000).collect();
+        let mut d2 = d;
+        d2.save(&big).unwrap();
+        let bytes = fs::read(d2.storage_path()).unwrap();
+        assert_eq!(bytes.len(), 2 * 1024, "two slots of two sectors");
+        assert_eq!(d2.load::<Vec<u64>>().unwrap(), Some(big.clone()));
+        d2.save(&vec![1u64]).unwrap();
+        drop(d2);
+        let d3 = DataDir::open(tmp.path()).unwrap();
+        assert_eq!(d3.load::<Vec<u64>>().unwrap(), Some(vec![1]));
     }
 
     #[test]
@@ -425,7 +709,7 @@ mod tests {
     fn a_stale_temp_file_is_removed_and_the_record_kept() {
         let tmp = tempfile::tempdir().unwrap();
         {
-            let d = DataDir::open(tmp.path()).unwrap();
+            let mut d = DataDir::open(tmp.path()).unwrap();
             d.save(&sample()).unwrap();
         }
         fs::write(tmp.path().join(TEMP_FILE), b"half a record").unwrap();
@@ -434,71 +718,126 @@ mod tests {
         assert_eq!(d.load::<Storage>().unwrap(), Some(sample()));
     }
 
+    /// The reason `DataDir::open` (and so a node's start) gives for a file with `bytes`.
     fn corrupt(bytes: &[u8]) -> String {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join(STORAGE_FILE);
         fs::write(&path, bytes).unwrap();
-        let err = read_storage_file::<Storage>(&path).unwrap_err();
+        let err = match DataDir::open(tmp.path()) {
+            Err(e) => e,
+            Ok(d) => d.load::<Storage>().unwrap_err(),
+        };
         let msg = err.to_string();
         let prefix = format!("storage file {} is unusable: ", path.display());
         let suffix = "; refusing to start with an empty state";
         assert!(msg.starts_with(&prefix) && msg.ends_with(suffix), "{msg}");
+        assert_eq!(
+            read_storage_file::<Storage>(&path).unwrap_err().to_string(),
+            msg,
+            "reading the file directly gives the same reason"
+        );
         msg[prefix.len()..msg.len() - suffix.len()].to_string()
+    }
+
+    fn two_saves() -> Vec<u8> {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut d = DataDir::open(tmp.path()).unwrap();
+        d.save(&Storage::default()).unwrap();
+        d.save(&sample()).unwrap();
+        fs::read(d.storage_path()).unwrap()
     }
 
     #[test]
     fn every_corruption_kind_has_its_message() {
-        let good = encode_record(&sample()).unwrap();
-        let n = good.len() - HEADER_LEN;
-        assert_eq!(n, 10);
+        let good = two_saves();
+        let payload = postcard::to_allocvec(&sample()).unwrap();
+        assert_eq!(payload.len(), 10);
+        assert_eq!(decode_file::<Storage>(&good).unwrap(), Some(sample()));
 
         assert_eq!(
             corrupt(&[]),
-            "truncated: the file has 0 bytes, the header alone needs 16"
+            "bad length: the file has 0 bytes, expected two slots of a multiple of 512 bytes \
+             each (truncated or extended)"
         );
         assert_eq!(
-            corrupt(&good[..9]),
-            "truncated: the file has 9 bytes, the header alone needs 16"
-        );
-        assert_eq!(
-            corrupt(&good[..good.len() - 3]),
-            "truncated: the header declares 10 payload bytes, 7 present"
-        );
-        let mut longer = good.clone();
-        longer.push(0);
-        assert_eq!(
-            corrupt(&longer),
-            "trailing bytes: the header declares 10 payload bytes, 11 present"
+            corrupt(&good[..1000]),
+            "bad length: the file has 1000 bytes, expected two slots of a multiple of 512 bytes \
+             each (truncated or extended)"
         );
         let mut magic = good.clone();
-        magic[..4].copy_from_slice(b"JUNK");
+        magic[512..516].copy_from_slice(b"JUNK");
         assert_eq!(
             corrupt(&magic),
-            "bad magic: starts with 4a 55 4e 4b, expected \"PXST\""
+            "slot 1 (at byte 512): bad magic: starts with 4a 55 4e 4b, expected \"PXST\""
         );
         let mut version = good.clone();
         version[4] = 9;
         assert_eq!(
             corrupt(&version),
-            "unsupported format version 9 (this build reads version 1)"
+            "slot 0 (at byte 0): unsupported format version 9 (this build reads version 2)"
         );
+        let mut size = good.clone();
+        size[512 + 9] = 4;
+        assert_eq!(
+            corrupt(&size),
+            "slot 1 (at byte 512): the header declares 1024-byte slots, the file has 512-byte \
+             slots"
+        );
+        let mut long = good.clone();
+        long[512 + 20..512 + 24].copy_from_slice(&600u32.to_le_bytes());
+        assert_eq!(
+            corrupt(&long),
+            "slot 1 (at byte 512): the header declares 600 payload bytes, the slot has room for \
+             484"
+        );
+        // A flipped bit in the latest vote (slot 1): refused, although slot 0 is intact.
         let mut flipped = good.clone();
-        *flipped.last_mut().unwrap() ^= 0x01;
-        let stored = u32::from_le_bytes(good[12..16].try_into().unwrap());
-        let computed = checksum(&flipped[..12], &flipped[HEADER_LEN..]);
+        flipped[512 + HEADER_LEN + 5] ^= 0x04;
+        let stored = u32::from_le_bytes(good[512 + 24..512 + 28].try_into().unwrap());
+        let computed = checksum(
+            &flipped[512..512 + 24],
+            &flipped[512 + HEADER_LEN..512 + HEADER_LEN + 10],
+        );
         assert_ne!(stored, computed);
         assert_eq!(
             corrupt(&flipped),
-            format!("checksum mismatch: stored crc32 {stored:08x}, contents have {computed:08x}")
+            format!(
+                "slot 1 (at byte 512): checksum mismatch: stored crc32 {stored:08x}, contents \
+                 have {computed:08x}"
+            )
         );
-        // A record with a valid checksum around bytes that are not a `Storage`.
-        let mut undecodable = good[..12].to_vec();
-        undecodable[8..12].copy_from_slice(&1u32.to_le_bytes());
-        let payload = [0x07u8];
-        let crc = checksum(&undecodable, &payload);
-        undecodable.extend_from_slice(&crc.to_le_bytes());
-        undecodable.extend_from_slice(&payload);
-        let expected = postcard::from_bytes::<Storage>(&payload).unwrap_err();
-        assert_eq!(corrupt(&undecodable), format!("decode error: {expected}"));
+        let mut padding = good.clone();
+        padding[1000] = 1;
+        assert_eq!(
+            corrupt(&padding),
+            "slot 1 (at byte 512): non-zero byte at offset 488 of the slot, after the payload"
+        );
+        // Both slots claim the same sequence number.
+        let mut same = good.clone();
+        same[512..1024].copy_from_slice(&encode_slot(&payload, 1, 512).unwrap());
+        assert_eq!(corrupt(&same), "both slots hold sequence number 1");
+        // A slot with a valid checksum around bytes that are not a `Storage`.
+        let mut undecodable = good.clone();
+        undecodable[512..1024].copy_from_slice(&encode_slot(&[0x07], 3, 512).unwrap());
+        let expected = postcard::from_bytes::<Storage>(&[0x07]).unwrap_err();
+        assert_eq!(
+            corrupt(&undecodable),
+            format!("slot 1 (at byte 512): decode error: {expected}")
+        );
+    }
+
+    #[test]
+    fn the_older_slot_is_the_one_overwritten() {
+        // Whatever a crash does to the slot being written, the other slot holds the previous
+        // record: here slot 0 (sequence 1) is untouched by the second save.
+        let good = two_saves();
+        let first = check_file(&good[..512].repeat(2)[..]).unwrap_err();
+        assert_eq!(first, Corruption::SameSequence(1));
+        let mut slot1_empty = good.clone();
+        slot1_empty[512..].fill(0);
+        assert_eq!(
+            decode_file::<Storage>(&slot1_empty).unwrap(),
+            Some(Storage::default())
+        );
     }
 }
