@@ -257,6 +257,30 @@ fn a_damaged_record_stops_the_node_and_names_the_file() {
 }
 
 #[test]
+fn a_node_refuses_another_members_data_dir() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = merged(3);
+    let mut c = paxos::runtime::cluster::LocalCluster::new(&exe(), tmp.path(), m.clone()).unwrap();
+    c.start(0, &[]).unwrap();
+    drop(c);
+    let c = paxos::runtime::cluster::LocalCluster::new(&exe(), tmp.path(), m.clone()).unwrap();
+    let mut args = c.node_args(1, &[]);
+    let at = args.iter().position(|a| a == "--data-dir").unwrap() + 1;
+    args[at] = c.data_dir(0).display().to_string();
+    let o = run(&args);
+    let id = m.cluster_id();
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: cannot start: data directory belongs to member 0 of cluster {id:016x} ({}), \
+             not to member 1 of cluster {id:016x}: its promises are not this node's\n",
+            c.data_dir(0).join("paxos.member").display()
+        )
+    );
+}
+
+#[test]
 fn two_nodes_cannot_share_a_data_dir() {
     let tmp = tempfile::tempdir().unwrap();
     let mut c = paxos::runtime::cluster::LocalCluster::new(&exe(), tmp.path(), merged(3)).unwrap();

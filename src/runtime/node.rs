@@ -74,6 +74,8 @@ pub fn run_node(cfg: &NodeConfig, stop: &AtomicBool) -> Result<Counters, NodeErr
     let me = cfg.membership.members[cfg.index];
     let _span = info_span!("node", id = cfg.index).entered();
     let dir = DataDir::open(&cfg.data_dir).map_err(NodeError::Storage)?;
+    dir.claim(cfg.membership.cluster_id(), cfg.index)
+        .map_err(NodeError::Storage)?;
     let stored: Option<Storage> = dir.load().map_err(NodeError::Storage)?;
     match &stored {
         Some(s) => info!(record = ?s, file = %dir.storage_path().display(), "restored"),

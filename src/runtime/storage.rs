@@ -56,11 +56,17 @@
 //! If any step fails the node stops: after a failed `fsync` the kernel may have dropped the
 //! dirty pages, so retrying could report success for data that is gone.
 //!
-//! # One node per directory
+//! # One node per directory, and the right one
 //!
 //! [`DataDir::open`] takes an exclusive lock (`flock`, released by the kernel when the process
 //! dies, even by `kill -9`) on `paxos.lock`; a second node pointed at the same directory stops
 //! with an error instead of interleaving its promises with the first one's.
+//!
+//! A promise is only meaningful for the acceptor that made it: node 1 started on node 0's
+//! directory would vote with node 0's memory, and the cluster would have one acceptor twice and
+//! another not at all. So [`DataDir::claim`] records, on first use, which cluster and member the
+//! directory belongs to (`paxos.member`: `cluster <id>` and `member <index>` lines), and refuses
+//! any other.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -76,6 +82,8 @@ pub const STORAGE_FILE: &str = "paxos.storage";
 pub const TEMP_FILE: &str = "paxos.storage.tmp";
 /// Name of the lock file inside a data directory.
 pub const LOCK_FILE: &str = "paxos.lock";
+/// Name of the file naming the cluster and member a data directory belongs to.
+pub const MEMBER_FILE: &str = "paxos.member";
 /// First four bytes of a non-empty slot.
 pub const MAGIC: [u8; 4] = *b"PXST";
 /// The format version this build writes and reads.
@@ -223,6 +231,22 @@ pub enum StorageError {
     },
     /// The value could not be serialized.
     Encode(String),
+    /// The directory belongs to another cluster or member.
+    WrongMember {
+        /// The member file.
+        path: PathBuf,
+        /// `(cluster id, member index)` recorded in it.
+        found: (u64, usize),
+        /// `(cluster id, member index)` of the node being started.
+        expected: (u64, usize),
+    },
+    /// The member file cannot be read as one.
+    BadMemberFile {
+        /// The member file.
+        path: PathBuf,
+        /// Its contents, for the message.
+        contents: String,
+    },
 }
 
 impl fmt::Display for StorageError {
@@ -242,6 +266,26 @@ impl fmt::Display for StorageError {
                 write!(f, "cannot {op} {}: {err}", path.display())
             }
             StorageError::Encode(e) => write!(f, "cannot encode the storage record: {e}"),
+            StorageError::WrongMember {
+                path,
+                found,
+                expected,
+            } => write!(
+                f,
+                "data directory belongs to member {} of cluster {:016x} ({}), not to member {} of \
+                 cluster {:016x}: its promises are not this node's",
+                found.1,
+                found.0,
+                path.display(),
+                expected.1,
+                expected.0
+            ),
+            StorageError::BadMemberFile { path, contents } => write!(
+                f,
+                "member file {} is unreadable (expected `cluster <16 hex digits>` and `member \
+                 <index>` lines, found {contents:?})",
+                path.display()
+            ),
         }
     }
 }
@@ -447,9 +491,36 @@ pub fn read_storage_file<S: DeserializeOwned>(path: &Path) -> Result<Option<S>, 
     }
 }
 
+/// Temporary file of [`DataDir::claim`].
+const MEMBER_TEMP_FILE: &str = "paxos.member.tmp";
+
+/// `(cluster id, member index)` from a member file's text.
+fn parse_member_file(text: &str) -> Option<(u64, usize)> {
+    let mut cluster = None;
+    let mut member = None;
+    for line in text.lines() {
+        match line.split_once(' ') {
+            Some(("cluster", v)) => cluster = u64::from_str_radix(v.trim(), 16).ok(),
+            Some(("member", v)) => member = v.trim().parse().ok(),
+            _ => return None,
+        }
+    }
+    Some((cluster?, member?))
+}
+
 /// Writes `bytes` to `dir/name` atomically: temp file, `fdatasync`, rename, directory `fsync`.
 pub fn write_file_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), StorageError> {
-    let tmp = dir.join(TEMP_FILE);
+    write_file_atomically_as(dir, TEMP_FILE, name, bytes)
+}
+
+/// [`write_file_atomically`] through the temporary file `temp`.
+fn write_file_atomically_as(
+    dir: &Path,
+    temp: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Result<(), StorageError> {
+    let tmp = dir.join(temp);
     let dst = dir.join(name);
     let mut f = OpenOptions::new()
         .write(true)
@@ -515,9 +586,11 @@ impl DataDir {
         // The pid is for humans looking at the directory; the lock is what protects it.
         let _ = lock.set_len(0);
         let _ = writeln!(lock, "{}", std::process::id());
-        let tmp = dir.join(TEMP_FILE);
-        if tmp.exists() {
-            fs::remove_file(&tmp).map_err(io_err(&tmp, "remove stale"))?;
+        for stale in [TEMP_FILE, MEMBER_TEMP_FILE] {
+            let tmp = dir.join(stale);
+            if tmp.exists() {
+                fs::remove_file(&tmp).map_err(io_err(&tmp, "remove stale"))?;
+            }
         }
         let path = dir.join(STORAGE_FILE);
         if !path.exists() {
@@ -551,6 +624,39 @@ impl DataDir {
     /// The record file's path.
     pub fn storage_path(&self) -> PathBuf {
         self.dir.join(STORAGE_FILE)
+    }
+
+    /// Checks that this directory belongs to member `index` of cluster `cluster`, recording it
+    /// (durably) on first use; see the module docs.
+    pub fn claim(&self, cluster: u64, index: usize) -> Result<(), StorageError> {
+        let path = self.dir.join(MEMBER_FILE);
+        match fs::read_to_string(&path) {
+            Ok(text) => {
+                let found =
+                    parse_member_file(&text).ok_or_else(|| StorageError::BadMemberFile {
+                        path: path.clone(),
+                        contents: text.chars().take(80).collect(),
+                    })?;
+                if found == (cluster, index) {
+                    Ok(())
+                } else {
+                    Err(StorageError::WrongMember {
+                        path,
+                        found,
+                        expected: (cluster, index),
+                    })
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let text = format!("cluster {cluster:016x}\nmember {index}\n");
+                write_file_atomically_as(&self.dir, MEMBER_TEMP_FILE, MEMBER_FILE, text.as_bytes())
+            }
+            Err(err) => Err(StorageError::Io {
+                path,
+                op: "read",
+                err,
+            }),
+        }
     }
 
     /// The latest record: `Ok(None)` for a directory that never saved one.
@@ -689,6 +795,39 @@ mod tests {
         drop(d2);
         let d3 = DataDir::open(tmp.path()).unwrap();
         assert_eq!(d3.load::<Vec<u64>>().unwrap(), Some(vec![1]));
+    }
+
+    #[test]
+    fn a_directory_serves_only_the_member_that_first_claimed_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        {
+            let d = DataDir::open(tmp.path()).unwrap();
+            d.claim(0xabc, 1).unwrap();
+            d.claim(0xabc, 1).unwrap();
+        }
+        assert_eq!(
+            fs::read_to_string(tmp.path().join(MEMBER_FILE)).unwrap(),
+            "cluster 0000000000000abc\nmember 1\n"
+        );
+        let d = DataDir::open(tmp.path()).unwrap();
+        assert_eq!(
+            d.claim(0xabc, 0).unwrap_err().to_string(),
+            format!(
+                "data directory belongs to member 1 of cluster 0000000000000abc ({}), not to \
+                 member 0 of cluster 0000000000000abc: its promises are not this node's",
+                tmp.path().join(MEMBER_FILE).display()
+            )
+        );
+        assert!(d.claim(0xdef, 1).is_err());
+        fs::write(tmp.path().join(MEMBER_FILE), "node 1\n").unwrap();
+        assert_eq!(
+            d.claim(0xabc, 1).unwrap_err().to_string(),
+            format!(
+                "member file {} is unreadable (expected `cluster <16 hex digits>` and `member \
+                 <index>` lines, found \"node 1\\n\")",
+                tmp.path().join(MEMBER_FILE).display()
+            )
+        );
     }
 
     #[test]
