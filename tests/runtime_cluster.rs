@@ -192,8 +192,8 @@ fn a_damaged_record_stops_the_node_and_names_the_file() {
     DataDir::open(&dir).unwrap().save(&record).unwrap();
     let path = dir.join(STORAGE_FILE);
     let good = fs::read(&path).unwrap();
-    // Two 512-byte slots; the record (9 payload bytes) is in slot 0, slot 1 is empty.
-    assert_eq!(good.len(), 1024);
+    // Two 4096-byte slots; the record (9 payload bytes) is in slot 0, slot 1 is empty.
+    assert_eq!(good.len(), 8192);
     assert_eq!(u32::from_le_bytes(good[20..24].try_into().unwrap()), 9);
     let refuse = |what: &str| {
         format!(
@@ -211,7 +211,7 @@ fn a_damaged_record_stops_the_node_and_names_the_file() {
             Some(1),
             String::new(),
             refuse(
-                "bad length: the file has 700 bytes, expected two slots of a multiple of 512 \
+                "bad length: the file has 700 bytes, expected two slots of a multiple of 4096 \
                  bytes each (truncated or extended)"
             )
         )
@@ -240,7 +240,7 @@ fn a_damaged_record_stops_the_node_and_names_the_file() {
 
     // Something else entirely.
     let mut other = b"{\"promised\": 4}".to_vec();
-    other.resize(1024, b' ');
+    other.resize(8192, b' ');
     fs::write(&path, &other).unwrap();
     assert_eq!(
         start_node_0(&c).2,

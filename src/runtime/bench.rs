@@ -83,7 +83,7 @@ pub fn measure_fdatasync(dir: &Path, n: usize) -> std::io::Result<Samples> {
         .truncate(true)
         .open(&path)?;
     // Allocate the block once, so the measured syncs flush data only, never the file size.
-    f.write_all(&[0u8; 512])?;
+    f.write_all(&[0u8; 4096])?;
     f.sync_all()?;
     let mut v = Vec::with_capacity(n);
     for i in 0..n {

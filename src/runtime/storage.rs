@@ -21,14 +21,16 @@
 //!
 //! # File format (version 2)
 //!
-//! The file is two slots of `S` bytes each (`S` a multiple of 512, so each slot is whole disk
-//! sectors); slot `i` starts at byte `i * S`. A slot is either all zero bytes (empty) or:
+//! The file is two slots of `S` bytes each; slot `i` starts at byte `i * S`. `S` is a multiple
+//! of 4096, a memory page and the usual file-system block, so the two slots never share a page
+//! or a block: writing back one slot never rewrites the other's sectors. A slot is either all
+//! zero bytes (empty) or:
 //!
 //! ```text
 //! offset  size  field
 //! 0       4     magic "PXST"
 //! 4       2     format version, little endian (2)
-//! 6       2     flags (0)
+//! 6       2     flags (must be 0)
 //! 8       4     slot size S, little endian
 //! 12      8     sequence number, little endian: 1 for the first save, +1 for each next one
 //! 20      4     payload length n, little endian
@@ -37,22 +39,32 @@
 //! 28 + n        zero bytes up to S
 //! ```
 //!
-//! The record is the valid slot with the higher sequence number. Reading checks, and names the
-//! first failure with the file and slot: the file length (two slots of a multiple of 512
-//! bytes), then in each non-empty slot the magic, the version, the slot size, the payload length,
-//! the checksum, the zero padding, and finally the payload itself; two slots with the same
-//! sequence number are also refused.
+//! The first save writes slot 0 with sequence number 1; each later save overwrites the other
+//! slot with the next number. So the only legitimate shapes are: both slots empty (nothing saved
+//! yet), slot 0 holding sequence 1 and slot 1 empty, or both slots holding consecutive numbers.
+//! The record is the slot with the higher number.
+//!
+//! Reading checks, and names the first failure with the file and slot: the file length (two
+//! slots of a multiple of 4096 bytes), then in each non-empty slot the magic, the version, the
+//! flags, the slot size, the payload length, the checksum and the zero padding; then the shape
+//! (a record in slot 1 with slot 0 empty, a lone record whose number is not 1, or two slots
+//! whose numbers are not consecutive are refused); and finally the latest record's payload.
 //!
 //! A damaged slot stops the node even when the other slot is valid. Falling back to the other
 //! slot would be right after a torn write of the slot being saved (that record was never
 //! acknowledged), but it would silently roll a node back if the damaged slot held the latest
 //! record, and the two cases cannot be told apart. Disks write a 512-byte sector atomically in
-//! practice, and a record smaller than a sector (every single-decree record is) lives in one
-//! sector, so a crash leaves the old or the new slot contents, not a mix.
+//! practice, and a record that fits in the first sector of its slot (up to 484 payload bytes;
+//! every single-decree record is about 10) is written whole or not at all, so a crash leaves the
+//! old or the new slot contents, not a mix. A larger record can be torn by a crash; the node
+//! then refuses to start rather than guess.
 //!
 //! A record that outgrows the slots is written to a new file with larger slots, replaced the
-//! slow way: temp file, `fdatasync`, rename, directory `fsync`. The same slow path creates the
-//! file when the directory is opened for the first time, before the node answers anything.
+//! slow way: temp file, `fdatasync`, rename, directory `fsync`; the new file keeps the previous
+//! record in its slot 1, so the shape rules above still hold. The same slow path creates the
+//! empty file when the directory is opened for the first time, before the node answers
+//! anything. The record file is never recreated for a directory that was used before (one with
+//! a `paxos.member` file): a missing record file there stops the node.
 //! If any step fails the node stops: after a failed `fsync` the kernel may have dropped the
 //! dirty pages, so retrying could report success for data that is gone.
 //!
@@ -90,13 +102,13 @@ pub const MAGIC: [u8; 4] = *b"PXST";
 pub const VERSION: u16 = 2;
 /// Size of a slot's fixed header.
 pub const HEADER_LEN: usize = 28;
-/// Slot sizes are multiples of this (a disk sector).
-pub const SECTOR: usize = 512;
+/// Slot sizes are multiples of this (a memory page, and the usual file-system block).
+pub const SLOT_UNIT: usize = 4096;
 
 /// What is wrong with a record file's bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Corruption {
-    /// The file length is not two slots of a positive multiple of [`SECTOR`] bytes.
+    /// The file length is not two slots of a positive multiple of [`SLOT_UNIT`] bytes.
     BadLength {
         /// Bytes in the file.
         found: u64,
@@ -110,8 +122,10 @@ pub enum Corruption {
         /// What is wrong.
         what: SlotCorruption,
     },
-    /// Both slots hold the same sequence number, so neither is known to be the latest.
-    SameSequence(u64),
+    /// The slots' sequence numbers are not a shape saves produce (see the module docs).
+    BadShape(String),
+    /// The record file is missing from a directory that was used before.
+    Missing,
 }
 
 /// What is wrong inside one slot.
@@ -124,6 +138,8 @@ pub enum SlotCorruption {
     },
     /// A format version this build cannot read.
     UnsupportedVersion(u16),
+    /// Flags this build does not know.
+    UnknownFlags(u16),
     /// The slot size in the header is not the file's.
     SlotSize {
         /// The slot size in the header.
@@ -160,14 +176,17 @@ impl fmt::Display for Corruption {
             Corruption::BadLength { found } => write!(
                 f,
                 "bad length: the file has {found} bytes, expected two slots of a multiple of \
-                 {SECTOR} bytes each (truncated or extended)"
+                 {SLOT_UNIT} bytes each (truncated or extended)"
             ),
             Corruption::Slot { slot, offset, what } => {
                 write!(f, "slot {slot} (at byte {offset}): {what}")
             }
-            Corruption::SameSequence(seq) => {
-                write!(f, "both slots hold sequence number {seq}")
-            }
+            Corruption::BadShape(what) => write!(f, "impossible slot contents: {what}"),
+            Corruption::Missing => write!(
+                f,
+                "missing: the directory was used before (it has {MEMBER_FILE}) but its record \
+                 file is gone"
+            ),
         }
     }
 }
@@ -184,6 +203,7 @@ impl fmt::Display for SlotCorruption {
                 f,
                 "unsupported format version {v} (this build reads version {VERSION})"
             ),
+            SlotCorruption::UnknownFlags(flags) => write!(f, "unknown flags {flags:#06x}"),
             SlotCorruption::SlotSize { declared, actual } => write!(
                 f,
                 "the header declares {declared}-byte slots, the file has {actual}-byte slots"
@@ -307,9 +327,9 @@ fn checksum(header_prefix: &[u8], payload: &[u8]) -> u32 {
     h.finalize()
 }
 
-/// The smallest slot size (a multiple of [`SECTOR`]) that holds `payload_len` payload bytes.
+/// The smallest slot size (a multiple of [`SLOT_UNIT`]) that holds `payload_len` payload bytes.
 pub fn slot_size_for(payload_len: usize) -> usize {
-    (HEADER_LEN + payload_len).div_ceil(SECTOR).max(1) * SECTOR
+    (HEADER_LEN + payload_len).div_ceil(SLOT_UNIT).max(1) * SLOT_UNIT
 }
 
 /// The `slot_size` bytes of a slot holding `payload` with sequence number `seq`.
@@ -318,7 +338,12 @@ pub fn encode_slot(payload: &[u8], seq: u64, slot_size: usize) -> Result<Vec<u8>
         .map_err(|_| StorageError::Encode("record larger than 4 GiB".into()))?;
     let size = u32::try_from(slot_size)
         .map_err(|_| StorageError::Encode("record larger than 4 GiB".into()))?;
-    assert!(HEADER_LEN + payload.len() <= slot_size, "the payload fits");
+    if HEADER_LEN + payload.len() > slot_size {
+        return Err(StorageError::Encode(format!(
+            "a {}-byte record does not fit in a {slot_size}-byte slot",
+            payload.len()
+        )));
+    }
     let mut out = Vec::with_capacity(slot_size);
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
@@ -334,7 +359,7 @@ pub fn encode_slot(payload: &[u8], seq: u64, slot_size: usize) -> Result<Vec<u8>
 }
 
 /// The bytes of a whole record file whose slot 0 holds `value` with sequence number `seq` and
-/// whose slot 1 is empty (what the slow path writes).
+/// whose slot 1 is empty (a valid file when `seq` is 1).
 pub fn encode_file<S: Serialize>(value: &S, seq: u64) -> Result<Vec<u8>, StorageError> {
     let payload = postcard::to_allocvec(value).map_err(|e| StorageError::Encode(e.to_string()))?;
     let size = slot_size_for(payload.len());
@@ -366,6 +391,10 @@ fn check_slot(b: &[u8]) -> Result<Option<(u64, &[u8])>, SlotCorruption> {
     let version = u16::from_le_bytes([b[4], b[5]]);
     if version != VERSION {
         return Err(SlotCorruption::UnsupportedVersion(version));
+    }
+    let flags = u16::from_le_bytes([b[6], b[7]]);
+    if flags != 0 {
+        return Err(SlotCorruption::UnknownFlags(flags));
     }
     let declared_size = u32::from_le_bytes(b[8..12].try_into().expect("4 bytes"));
     if declared_size as usize != b.len() {
@@ -399,7 +428,7 @@ fn check_slot(b: &[u8]) -> Result<Option<(u64, &[u8])>, SlotCorruption> {
 /// Checks the bytes of a record file and finds its latest record.
 pub fn check_file(bytes: &[u8]) -> Result<Slots, Corruption> {
     let n = bytes.len();
-    if n == 0 || !n.is_multiple_of(2 * SECTOR) {
+    if n == 0 || !n.is_multiple_of(2 * SLOT_UNIT) {
         return Err(Corruption::BadLength { found: n as u64 });
     }
     let size = n / 2;
@@ -412,16 +441,30 @@ pub fn check_file(bytes: &[u8]) -> Result<Slots, Corruption> {
             what,
         })?;
     }
+    let shape = |what: String| Err(Corruption::BadShape(what));
     let latest = match found {
         [None, None] => None,
-        [Some((s, p)), None] => Some((0, s, p)),
-        [None, Some((s, p))] => Some((1, s, p)),
-        [Some((s0, _)), Some((s1, _))] if s0 == s1 => return Err(Corruption::SameSequence(s0)),
+        [Some((1, p)), None] => Some((0, 1, p)),
+        [Some((s, _)), None] => {
+            return shape(format!(
+                "slot 0 holds sequence number {s} and slot 1 is empty (a lone record is number 1)"
+            ))
+        }
+        [None, Some((s, _))] => {
+            return shape(format!(
+                "slot 0 is empty and slot 1 holds sequence number {s} (the first save goes to \
+                 slot 0)"
+            ))
+        }
         [Some((s0, p0)), Some((s1, p1))] => {
-            if s0 > s1 {
+            if s0.checked_add(1) == Some(s1) {
+                Some((1, s1, p1))
+            } else if s1.checked_add(1) == Some(s0) {
                 Some((0, s0, p0))
             } else {
-                Some((1, s1, p1))
+                return shape(format!(
+                    "the slots hold sequence numbers {s0} and {s1}, which are not consecutive"
+                ));
             }
         }
     };
@@ -500,8 +543,12 @@ fn parse_member_file(text: &str) -> Option<(u64, usize)> {
     let mut member = None;
     for line in text.lines() {
         match line.split_once(' ') {
-            Some(("cluster", v)) => cluster = u64::from_str_radix(v.trim(), 16).ok(),
-            Some(("member", v)) => member = v.trim().parse().ok(),
+            Some(("cluster", v)) if v.len() == 16 && v.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                cluster = u64::from_str_radix(v, 16).ok()
+            }
+            Some(("member", v)) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
+                member = v.parse().ok()
+            }
             _ => return None,
         }
     }
@@ -557,8 +604,14 @@ impl DataDir {
     /// damaged one is an error naming the file, the slot and the reason).
     pub fn open(dir: &Path) -> Result<DataDir, StorageError> {
         if !dir.exists() {
+            // Every directory created, and the parent of each, must be made durable.
+            let created: Vec<&Path> = dir.ancestors().take_while(|p| !p.exists()).collect();
             fs::create_dir_all(dir).map_err(io_err(dir, "create directory"))?;
-            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            for d in created.iter().rev() {
+                let parent = match d.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p,
+                    _ => Path::new("."),
+                };
                 sync_dir(parent)?;
             }
         }
@@ -593,10 +646,16 @@ impl DataDir {
             }
         }
         let path = dir.join(STORAGE_FILE);
+        if !path.exists() && dir.join(MEMBER_FILE).exists() {
+            return Err(StorageError::Corrupt {
+                path,
+                what: Corruption::Missing,
+            });
+        }
         if !path.exists() {
             // Two empty one-sector slots, created the slow (atomic) way once, so that every
             // save, the first included, is an in-place overwrite.
-            write_file_atomically(dir, STORAGE_FILE, &[0u8; 2 * SECTOR])?;
+            write_file_atomically(dir, STORAGE_FILE, &[0u8; 2 * SLOT_UNIT])?;
         }
         let bytes = fs::read(&path).map_err(io_err(&path, "read"))?;
         let slots = check_file(&bytes).map_err(|what| StorageError::Corrupt {
@@ -693,7 +752,11 @@ impl DataDir {
         if HEADER_LEN + payload.len() > self.slots.slot_size {
             let size = slot_size_for(payload.len());
             let mut bytes = encode_slot(&payload, seq, size)?;
-            bytes.resize(2 * size, 0);
+            match &self.slots.latest {
+                // Keep the previous record as slot 1, so the numbers stay consecutive.
+                Some((_, prev_seq, prev)) => bytes.extend(encode_slot(prev, *prev_seq, size)?),
+                None => bytes.resize(2 * size, 0),
+            }
             write_file_atomically(&self.dir, STORAGE_FILE, &bytes)?;
             self.file = OpenOptions::new()
                 .read(true)
@@ -738,15 +801,15 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let mut d = DataDir::open(&tmp.path().join("n0")).unwrap();
         // Opening created the file: two empty one-sector slots.
-        assert_eq!(fs::read(d.storage_path()).unwrap(), vec![0u8; 1024]);
+        assert_eq!(fs::read(d.storage_path()).unwrap(), vec![0u8; 8192]);
         assert_eq!(d.load::<Storage>().unwrap(), None);
         d.save(&sample()).unwrap();
         assert_eq!(d.load::<Storage>().unwrap(), Some(sample()));
         let bytes = fs::read(d.storage_path()).unwrap();
-        assert_eq!(bytes.len(), 1024);
-        assert_eq!(&bytes[..12], b"PXST\x02\x00\x00\x00\x00\x02\x00\x00");
+        assert_eq!(bytes.len(), 8192);
+        assert_eq!(&bytes[..12], b"PXST\x02\x00\x00\x00\x00\x10\x00\x00");
         assert_eq!(u64::from_le_bytes(bytes[12..20].try_into().unwrap()), 1);
-        assert!(bytes[512..].iter().all(|&b| b == 0), "slot 1 still empty");
+        assert!(bytes[4096..].iter().all(|&b| b == 0), "slot 1 still empty");
         let later = Storage {
             round: 4,
             ..sample()
@@ -754,7 +817,7 @@ mod tests {
         d.save(&later).unwrap();
         let bytes = fs::read(d.storage_path()).unwrap();
         assert_eq!(
-            u64::from_le_bytes(bytes[512 + 12..512 + 20].try_into().unwrap()),
+            u64::from_le_bytes(bytes[4096 + 12..4096 + 20].try_into().unwrap()),
             2
         );
         assert_eq!(
@@ -785,11 +848,23 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let mut d = DataDir::open(tmp.path()).unwrap();
         d.save(&sample()).unwrap();
-        let big: Vec<u64> = (0..200).map(|i| i * 1_000_000).collect();
+        let big: Vec<u64> = (0..1000).map(|i| i * 1_000_000).collect();
         let mut d2 = d;
         d2.save(&big).unwrap();
         let bytes = fs::read(d2.storage_path()).unwrap();
-        assert_eq!(bytes.len(), 2 * 1024, "two slots of two sectors");
+        assert_eq!(bytes.len(), 2 * 8192, "two slots of two pages");
+        // The new file keeps the previous record in slot 1.
+        assert_eq!(
+            check_file(&bytes)
+                .unwrap()
+                .latest
+                .map(|(slot, seq, _)| (slot, seq)),
+            Some((0, 2))
+        );
+        assert_eq!(
+            u64::from_le_bytes(bytes[8192 + 12..8192 + 20].try_into().unwrap()),
+            1
+        );
         assert_eq!(d2.load::<Vec<u64>>().unwrap(), Some(big.clone()));
         d2.save(&vec![1u64]).unwrap();
         drop(d2);
@@ -892,22 +967,23 @@ mod tests {
         let payload = postcard::to_allocvec(&sample()).unwrap();
         assert_eq!(payload.len(), 10);
         assert_eq!(decode_file::<Storage>(&good).unwrap(), Some(sample()));
+        const S: usize = 4096;
 
         assert_eq!(
             corrupt(&[]),
-            "bad length: the file has 0 bytes, expected two slots of a multiple of 512 bytes \
+            "bad length: the file has 0 bytes, expected two slots of a multiple of 4096 bytes \
              each (truncated or extended)"
         );
         assert_eq!(
-            corrupt(&good[..1000]),
-            "bad length: the file has 1000 bytes, expected two slots of a multiple of 512 bytes \
+            corrupt(&good[..5000]),
+            "bad length: the file has 5000 bytes, expected two slots of a multiple of 4096 bytes \
              each (truncated or extended)"
         );
         let mut magic = good.clone();
-        magic[512..516].copy_from_slice(b"JUNK");
+        magic[S..S + 4].copy_from_slice(b"JUNK");
         assert_eq!(
             corrupt(&magic),
-            "slot 1 (at byte 512): bad magic: starts with 4a 55 4e 4b, expected \"PXST\""
+            "slot 1 (at byte 4096): bad magic: starts with 4a 55 4e 4b, expected \"PXST\""
         );
         let mut version = good.clone();
         version[4] = 9;
@@ -915,67 +991,128 @@ mod tests {
             corrupt(&version),
             "slot 0 (at byte 0): unsupported format version 9 (this build reads version 2)"
         );
+        let mut flags = good.clone();
+        flags[S + 6] = 1;
+        assert_eq!(
+            corrupt(&flags),
+            "slot 1 (at byte 4096): unknown flags 0x0001"
+        );
         let mut size = good.clone();
-        size[512 + 9] = 4;
+        size[S + 9] = 0x20;
         assert_eq!(
             corrupt(&size),
-            "slot 1 (at byte 512): the header declares 1024-byte slots, the file has 512-byte \
+            "slot 1 (at byte 4096): the header declares 8192-byte slots, the file has 4096-byte \
              slots"
         );
         let mut long = good.clone();
-        long[512 + 20..512 + 24].copy_from_slice(&600u32.to_le_bytes());
+        long[S + 20..S + 24].copy_from_slice(&5000u32.to_le_bytes());
         assert_eq!(
             corrupt(&long),
-            "slot 1 (at byte 512): the header declares 600 payload bytes, the slot has room for \
-             484"
+            "slot 1 (at byte 4096): the header declares 5000 payload bytes, the slot has room \
+             for 4068"
         );
         // A flipped bit in the latest vote (slot 1): refused, although slot 0 is intact.
         let mut flipped = good.clone();
-        flipped[512 + HEADER_LEN + 5] ^= 0x04;
-        let stored = u32::from_le_bytes(good[512 + 24..512 + 28].try_into().unwrap());
+        flipped[S + HEADER_LEN + 5] ^= 0x04;
+        let stored = u32::from_le_bytes(good[S + 24..S + 28].try_into().unwrap());
         let computed = checksum(
-            &flipped[512..512 + 24],
-            &flipped[512 + HEADER_LEN..512 + HEADER_LEN + 10],
+            &flipped[S..S + 24],
+            &flipped[S + HEADER_LEN..S + HEADER_LEN + 10],
         );
         assert_ne!(stored, computed);
         assert_eq!(
             corrupt(&flipped),
             format!(
-                "slot 1 (at byte 512): checksum mismatch: stored crc32 {stored:08x}, contents \
+                "slot 1 (at byte 4096): checksum mismatch: stored crc32 {stored:08x}, contents \
                  have {computed:08x}"
             )
         );
         let mut padding = good.clone();
-        padding[1000] = 1;
+        padding[S + 1000] = 1;
         assert_eq!(
             corrupt(&padding),
-            "slot 1 (at byte 512): non-zero byte at offset 488 of the slot, after the payload"
+            "slot 1 (at byte 4096): non-zero byte at offset 1000 of the slot, after the payload"
         );
-        // Both slots claim the same sequence number.
+        // Shapes no sequence of saves produces.
         let mut same = good.clone();
-        same[512..1024].copy_from_slice(&encode_slot(&payload, 1, 512).unwrap());
-        assert_eq!(corrupt(&same), "both slots hold sequence number 1");
+        same[S..].copy_from_slice(&encode_slot(&payload, 1, S).unwrap());
+        assert_eq!(
+            corrupt(&same),
+            "impossible slot contents: the slots hold sequence numbers 1 and 1, which are not \
+             consecutive"
+        );
+        let mut gap = good.clone();
+        gap[S..].copy_from_slice(&encode_slot(&payload, 5, S).unwrap());
+        assert_eq!(
+            corrupt(&gap),
+            "impossible slot contents: the slots hold sequence numbers 1 and 5, which are not \
+             consecutive"
+        );
+        // The latest record zeroed (as some drives return an unreadable sector).
+        let mut zeroed = good.clone();
+        zeroed[..S].fill(0);
+        assert_eq!(
+            corrupt(&zeroed),
+            "impossible slot contents: slot 0 is empty and slot 1 holds sequence number 2 (the \
+             first save goes to slot 0)"
+        );
+        let mut lone = good.clone();
+        lone[..S].copy_from_slice(&encode_slot(&payload, 7, S).unwrap());
+        lone[S..].fill(0);
+        assert_eq!(
+            corrupt(&lone),
+            "impossible slot contents: slot 0 holds sequence number 7 and slot 1 is empty (a \
+             lone record is number 1)"
+        );
         // A slot with a valid checksum around bytes that are not a `Storage`.
         let mut undecodable = good.clone();
-        undecodable[512..1024].copy_from_slice(&encode_slot(&[0x07], 3, 512).unwrap());
+        undecodable[S..].copy_from_slice(&encode_slot(&[0x07], 2, S).unwrap());
         let expected = postcard::from_bytes::<Storage>(&[0x07]).unwrap_err();
         assert_eq!(
             corrupt(&undecodable),
-            format!("slot 1 (at byte 512): decode error: {expected}")
+            format!("slot 1 (at byte 4096): decode error: {expected}")
         );
     }
 
     #[test]
-    fn the_older_slot_is_the_one_overwritten() {
-        // Whatever a crash does to the slot being written, the other slot holds the previous
-        // record: here slot 0 (sequence 1) is untouched by the second save.
-        let good = two_saves();
-        let first = check_file(&good[..512].repeat(2)[..]).unwrap_err();
-        assert_eq!(first, Corruption::SameSequence(1));
-        let mut slot1_empty = good.clone();
-        slot1_empty[512..].fill(0);
+    fn a_used_directory_whose_record_file_vanished_does_not_start_empty() {
+        let tmp = tempfile::tempdir().unwrap();
+        {
+            let mut d = DataDir::open(tmp.path()).unwrap();
+            d.claim(7, 0).unwrap();
+            d.save(&sample()).unwrap();
+        }
+        fs::remove_file(tmp.path().join(STORAGE_FILE)).unwrap();
         assert_eq!(
-            decode_file::<Storage>(&slot1_empty).unwrap(),
+            DataDir::open(tmp.path()).unwrap_err().to_string(),
+            format!(
+                "storage file {} is unusable: missing: the directory was used before (it has \
+                 paxos.member) but its record file is gone; refusing to start with an empty state",
+                tmp.path().join(STORAGE_FILE).display()
+            )
+        );
+    }
+
+    #[test]
+    fn a_nested_directory_is_created() {
+        let tmp = tempfile::tempdir().unwrap();
+        let nested = tmp.path().join("a").join("b").join("n0");
+        let d = DataDir::open(&nested).unwrap();
+        assert!(d.storage_path().exists());
+    }
+
+    #[test]
+    fn the_older_slot_is_the_one_overwritten() {
+        // Slot 0 holds the first record (sequence 1), slot 1 the second (2): whatever a crash
+        // does to a third save, it lands in slot 0 and slot 1 is untouched.
+        let good = two_saves();
+        let slots = check_file(&good).unwrap();
+        assert_eq!(slots.slot_size, 4096);
+        assert_eq!(slots.latest.map(|(slot, seq, _)| (slot, seq)), Some((1, 2)));
+        let mut only_first = good.clone();
+        only_first[4096..].fill(0);
+        assert_eq!(
+            decode_file::<Storage>(&only_first).unwrap(),
             Some(Storage::default())
         );
     }
