@@ -170,7 +170,7 @@ pub fn print_liveness(cfg: SingleConfig) {
         fair: true,
         goal: Goal::ClientsDecided,
         expect: Expect::Holds,
-        max_phase2: 0,
+        max_destroyed: 0,
     };
     println!("liveness checker on {}", claim.config.summary());
     let r = run_claim_with(

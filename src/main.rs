@@ -187,14 +187,14 @@ struct CheckArgs {
 #[derive(Args)]
 struct LivenessArgs {
     /// A shipped claim: no-failure (the default when no model flag is given),
-    /// duelling-proposers, impatient-timers; `--claim list` lists them. Model flags then
-    /// override the claim's model.
+    /// duelling-proposers, impatient-timers; `--claim list` lists them. A claim fixes its
+    /// model, assumption and bound; the other flags make your own claim instead.
     #[arg(long)]
     claim: Option<String>,
     #[command(flatten)]
     model: ModelArgs,
-    /// With --config or model flags and no --claim: what must eventually hold,
-    /// clients-decided (every client got the decision) or value-chosen.
+    /// What must eventually hold (your own claim): clients-decided (every client got the
+    /// decision, the default) or value-chosen.
     #[arg(long, value_parser = ["clients-decided", "value-chosen"])]
     goal: Option<String>,
     /// Timers may fire at any moment (stateright's default semantics) instead of only when no
@@ -202,9 +202,10 @@ struct LivenessArgs {
     /// assumption; it also excludes loss and crashes).
     #[arg(long)]
     unfair: bool,
-    /// A state where more than N ballots reached phase 2 is a frontier state (0: no bound).
+    /// A state where more than N ballots reached phase 2 and can no longer be chosen is a
+    /// frontier state (0: no bound); this is how duelling proposers show in a finite model.
     #[arg(long, value_name = "N")]
-    max_phase2: Option<usize>,
+    max_destroyed: Option<usize>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -502,12 +503,16 @@ fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
         print_claims();
         return Ok(ExitCode::SUCCESS);
     }
-    let custom = args.claim.is_none() && args.model.any_given();
-    let mut c: Claim = if custom {
-        if args.model.bug.as_deref() == Some("list") {
-            print_bugs();
-            return Ok(ExitCode::SUCCESS);
-        }
+    if args.model.bug.is_some() {
+        return Err(Usage(
+            "--bug is for `paxos check`: a seeded bug breaks safety, which liveness assumes".into(),
+        ));
+    }
+    let own = args.model.any_given()
+        || args.goal.is_some()
+        || args.unfair
+        || args.max_destroyed.is_some();
+    let c: Claim = if args.claim.is_none() && own {
         let goal = match args.goal.as_deref() {
             Some("value-chosen") => Goal::ValueChosen,
             _ => Goal::ClientsDecided,
@@ -516,46 +521,37 @@ fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
             name: "custom",
             description: "on every path the goal eventually holds",
             config: args.model.config()?,
-            fair: true,
+            fair: !args.unfair,
             goal,
             expect: Expect::Holds,
-            max_phase2: 0,
+            max_destroyed: args.max_destroyed.unwrap_or(0),
         }
     } else {
         let name = args.claim.as_deref().unwrap_or("no-failure");
-        if args.goal.is_some() {
+        if own {
             return Err(Usage(
-                "--goal is for your own claim (--config and model flags); a shipped claim \
-                 fixes its goal"
+                "a shipped claim fixes its model, assumption, goal and bound: drop --claim to \
+                 make your own claim with --config, model flags, --goal, --unfair and \
+                 --max-destroyed"
                     .into(),
             ));
         }
-        if args.model.config.is_some() {
-            return Err(Usage(
-                "--config and --claim exclude each other: a claim fixes its model (other model \
-                 flags override it)"
-                    .into(),
-            ));
-        }
-        let mut c = claim(name).ok_or_else(|| {
+        claim(name).ok_or_else(|| {
             Usage(format!(
                 "unknown --claim '{name}'; expected one of: {} (or list)",
                 CLAIM_NAMES.join(", ")
             ))
-        })?;
-        c.config = args.model.config_from(Some(c.config.clone()))?;
-        c
+        })?
     };
-    if args.unfair {
-        c.fair = false;
-    }
-    if let Some(n) = args.max_phase2 {
-        c.max_phase2 = n;
-    }
-    if c.fair && (c.config.lossy || c.config.max_crashes > 0) {
+    if c.fair
+        && (c.config.lossy
+            || c.config.max_crashes > 0
+            || c.config.network == NetworkKind::UnorderedDuplicating)
+    {
         return Err(Usage(
-            "the no-failure assumption excludes loss and crashes: drop --lossy / --max-crashes, \
-             or pass --unfair to let timers fire at any moment"
+            "the no-failure assumption excludes loss, crashes and duplication: drop --lossy / \
+             --max-crashes / the duplicating network, or pass --unfair to let timers fire at \
+             any moment and failures happen"
                 .into(),
         ));
     }
@@ -571,10 +567,11 @@ fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
             }
         );
         println!("  goal:       on every path, {}", c.goal.describe());
-        if c.max_phase2 > 0 {
+        if c.max_destroyed > 0 {
             println!(
-                "  bound:      a run is cut off when more than {} ballots reached phase 2",
-                c.max_phase2
+                "  bound:      a run is cut off when more than {} ballots reached phase 2 and can \
+             no longer be chosen",
+                c.max_destroyed
             );
         }
         println!("  expected:   {}", c.expect.name());
@@ -593,7 +590,7 @@ fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
             "config": c.config,
             "assumption": if c.fair { "no-failure" } else { "timers-any-time" },
             "goal": c.goal.describe(),
-            "max_phase2": c.max_phase2,
+            "max_destroyed": c.max_destroyed,
             "expected": c.expect.name(),
             "verdict": r.verdict.name(),
             "passed": r.passed,
@@ -601,6 +598,10 @@ fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
             "edges": r.edges,
             "max_depth": r.max_depth,
             "frontier": r.frontier,
+            "frontier_without_goal": match &r.verdict {
+                paxos::models::liveness::Verdict::HoldsUpToBound { frontier } => *frontier,
+                _ => 0,
+            },
             "goal_states": r.goal_states,
             "seconds": r.seconds,
             "bytes_per_state": r.bytes_per_state,
@@ -647,10 +648,10 @@ fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
             println!();
             println!(
                 "{} ({steps} steps):",
-                if c.expect == Expect::Holds {
+                if r.verdict.is_violation() {
                     "counterexample"
                 } else {
-                    "run"
+                    "run into the bound, the goal never reached"
                 }
             );
             for line in &r.trace {
@@ -701,19 +702,23 @@ fn bench(cmd: BenchCommand) -> Result<ExitCode, Usage> {
             bench::print_spec(max_ballot, threads, runs);
         }
         BenchCommand::Liveness(model) => {
-            let cfg = if model.any_given() {
+            if model.bug.is_some() {
+                return Err(Usage("--bug is for `paxos check`".into()));
+            }
+            let cfg = if model.config.is_some() {
                 model.config()?
             } else {
-                SingleConfig {
+                model.config_from(Some(SingleConfig {
                     clients: 3,
                     client_retry: true,
                     ..SingleConfig::named("compat").expect("compat exists")
-                }
+                }))?
             };
-            if cfg.lossy || cfg.max_crashes > 0 {
+            if cfg.lossy || cfg.max_crashes > 0 || cfg.network == NetworkKind::UnorderedDuplicating
+            {
                 return Err(Usage(
                     "the liveness benchmark runs under the no-failure assumption: no --lossy, \
-                     no --max-crashes"
+                     no --max-crashes, no duplicating network"
                         .into(),
                 ));
             }

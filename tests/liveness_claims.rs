@@ -47,18 +47,19 @@ fn no_failure_every_client_gets_the_decision() {
     assert_eq!(r.explorer_path, None);
 }
 
-/// Eager restarts on `Nack`: two ballots win phase 1 and lose phase 2 to the next one, and a
-/// third reaches phase 2, with nothing chosen and no failure at all.
+/// Eager restarts on `Nack`: each proposer's ballot wins phase 1 and is then destroyed by the
+/// other's phase 1 (it can no longer be chosen), with nothing chosen and no failure at all.
 #[test]
 fn duelling_proposers_never_choose() {
     let r = run_claim(&claim("duelling-proposers").unwrap());
     assert!(
-        matches!(r.verdict, Verdict::HoldsUpToBound { frontier: 48_062 }),
+        matches!(r.verdict, Verdict::HoldsUpToBound { frontier: 7_015 }),
         "{}",
         r.summary()
     );
     assert!(r.passed);
-    assert_eq!(r.unique_states, 113_739);
+    assert_eq!(r.unique_states, 49_438);
+    assert_eq!(r.edges, 84_702);
     assert_eq!(
         r.trace,
         [
@@ -68,28 +69,27 @@ fn duelling_proposers_never_choose() {
             "4. N1 -> N0 Prepare(1.1)",
             "5. N0 -> N1 Promise(1.1, none)",
             "6. N1 -> N0 Promise(1.0, none)",
-            "7. N0 -> N1 Prepare(2.0)",
-            "8. N1 -> N0 Promise(2.0, 2@1.1)",
-            "-- ballots that reached phase 2: 1@1.0, 2@1.1, 2@2.0; votes: 2@1.1 by acceptor 1, \
-             2@2.0 by acceptor 0; nothing chosen --",
-            "-- boundary: 3 ballots reached phase 2, goal never reached --",
+            "7. N0 -> N2 Prepare(2.0)",
+            "-- ballots that reached phase 2: 1@1.0, 2@1.1; can no longer be chosen: 1@1.0, \
+             2@1.1; votes: 2@1.1 by acceptor 1; nothing chosen --",
+            "-- boundary: 2 ballots destroyed, goal never reached --",
         ]
     );
-    assert_eq!(r.explorer_path.as_deref(), Some("0/0/0/2/1/0/1/0/4"));
+    assert_eq!(r.explorer_path.as_deref(), Some("0/0/0/2/1/0/1/3"));
 }
 
-/// Timers that fire while messages are in flight: four ballots in a row win phase 1, each
-/// adopting the previous vote, and none gets a majority of votes.
+/// Timers that fire while messages are in flight: three ballots in a row win phase 1, each
+/// adopting the previous vote, and each is destroyed by the next.
 #[test]
 fn impatient_timers_never_choose() {
     let r = run_claim(&claim("impatient-timers").unwrap());
     assert!(
-        matches!(r.verdict, Verdict::HoldsUpToBound { frontier: 26_364 }),
+        matches!(r.verdict, Verdict::HoldsUpToBound { frontier: 18_252 }),
         "{}",
         r.summary()
     );
     assert!(r.passed);
-    assert_eq!(r.unique_states, 210_942);
+    assert_eq!(r.unique_states, 195_750);
     assert_eq!(
         r.trace,
         [
@@ -103,14 +103,27 @@ fn impatient_timers_never_choose() {
             "8. N0 -> N1 Prepare(2.0)",
             "9. N1 -> N0 Promise(2.0, 1@1.1)",
             "10. N1 timeout retry",
-            "11. N1 -> N0 Prepare(2.1)",
-            "12. N0 -> N1 Promise(2.1, 1@2.0)",
-            "-- ballots that reached phase 2: 1@1.0, 1@1.1, 1@2.0, 1@2.1; votes: 1@1.0 by \
-             acceptor 0, 1@1.1 by acceptor 1, 1@2.0 by acceptor 0, 1@2.1 by acceptor 1; \
-             nothing chosen --",
-            "-- boundary: 4 ballots reached phase 2, goal never reached --",
+            "11. N1 -> N2 Prepare(2.1)",
+            "-- ballots that reached phase 2: 1@1.0, 1@1.1, 1@2.0; can no longer be chosen: \
+             1@1.0, 1@1.1, 1@2.0; votes: 1@1.0 by acceptor 0, 1@1.1 by acceptor 1, 1@2.0 by \
+             acceptor 0; nothing chosen --",
+            "-- boundary: 3 ballots destroyed, goal never reached --",
         ]
     );
+}
+
+/// The bound counts only ballots that can no longer be chosen: bounding the duel at two such
+/// ballots with two rounds never cuts a run off, because the fourth ballot (nobody can
+/// overtake it) wins before a third ballot is destroyed. This is the artefact of a round bound
+/// that the destroyed-ballot bound avoids, shown.
+#[test]
+fn a_round_bound_alone_ends_the_duel() {
+    let mut c = claim("duelling-proposers").unwrap();
+    c.max_destroyed = 2;
+    let r = run_claim(&c);
+    assert!(matches!(r.verdict, Verdict::Holds), "{}", r.summary());
+    assert_eq!(r.frontier, 0);
+    assert_eq!(r.unique_states, 211_075);
 }
 
 #[test]
@@ -122,9 +135,18 @@ fn cli_duelling_proposers_is_an_expected_discovery() {
     assert_eq!(j["verdict"], "holds up to the bound");
     assert_eq!(j["expected"], "bound reached without the goal");
     assert_eq!(j["passed"], true);
-    assert_eq!(j["unique_states"], 113_739);
-    assert_eq!(j["frontier"], 48_062);
-    assert_eq!(j["trace"][7], "8. N1 -> N0 Promise(2.0, 2@1.1)");
+    assert_eq!(j["unique_states"], 49_438);
+    assert_eq!(j["frontier"], 8_206);
+    assert_eq!(j["frontier_without_goal"], 7_015);
+    assert_eq!(j["max_destroyed"], 1);
+    assert_eq!(j["trace"][6], "7. N0 -> N2 Prepare(2.0)");
+    // The text output labels the run as what it is.
+    let (code, out, _) = paxos(&["liveness", "--claim", "duelling-proposers"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("\nrun into the bound, the goal never reached (7 steps):\n"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -173,6 +195,7 @@ fn cli_livelock_on_a_duplicating_network() {
         "1",
         "--network",
         "unordered_duplicating",
+        "--unfair",
         "--json",
     ]);
     assert_eq!(code, 1, "{out}");
@@ -209,12 +232,23 @@ fn cli_bad_usage_exits_2() {
         ),
         (
             &["liveness", "--config", "compat", "--lossy"][..],
-            "error: the no-failure assumption excludes loss and crashes: drop --lossy / \
-             --max-crashes, or pass --unfair to let timers fire at any moment",
+            "error: the no-failure assumption excludes loss, crashes and duplication: drop \
+             --lossy / --max-crashes / the duplicating network, or pass --unfair to let timers \
+             fire at any moment and failures happen",
+        ),
+        (
+            &[
+                "liveness",
+                "--config",
+                "compat",
+                "--network",
+                "unordered_duplicating",
+            ][..],
+            "error: the no-failure assumption excludes loss, crashes and duplication",
         ),
         (
             &["liveness", "--claim", "no-failure", "--config", "roles"][..],
-            "error: --config and --claim exclude each other",
+            "error: a shipped claim fixes its model, assumption, goal and bound: drop --claim",
         ),
         (
             &[
@@ -224,7 +258,19 @@ fn cli_bad_usage_exits_2() {
                 "--goal",
                 "value-chosen",
             ][..],
-            "error: --goal is for your own claim",
+            "error: a shipped claim fixes its model",
+        ),
+        (
+            &["liveness", "--claim", "duelling-proposers", "--unfair"][..],
+            "error: a shipped claim fixes its model",
+        ),
+        (
+            &["liveness", "--claim", "no-failure", "--clients", "3"][..],
+            "error: a shipped claim fixes its model",
+        ),
+        (
+            &["liveness", "--bug", "minority-quorum"][..],
+            "error: --bug is for `paxos check`",
         ),
         (
             &["liveness", "--config", "roles", "--acceptors", "2"][..],
