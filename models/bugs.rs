@@ -72,15 +72,14 @@ pub fn case(bug: Bug) -> BugCase {
         ),
         Bug::SharedBallots => (
             with(SingleConfig {
-                timers: true,
-                max_ballots: 2,
+                repromise: true,
                 ..SingleConfig::named("compat").expect("compat exists")
             }),
-            None,
-            "masked: acceptors promise only strictly higher ballots, so at most one proposer \
-             completes phase 1 in any ballot, shared or not; with retries the checker proves \
-             every safety property (only the example `second-proposer-completes` is not found, \
-             since a shared ballot no longer names its proposer)",
+            Some("agreement"),
+            "needs acceptors that answer a Prepare for the ballot they promised again \
+             (--repromise, safe with unique ballots): then both proposers of one shared ballot \
+             complete phase 1 and each gets its own value voted by a majority in that ballot; \
+             with Lamport's strict acceptors shared ballots are harmless (tests/bugs.rs)",
         ),
     };
     BugCase {

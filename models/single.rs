@@ -203,6 +203,10 @@ pub struct SingleConfig {
     pub nacks: bool,
     /// Whether a proposer restarts at once on a `Nack` (the duelling-proposers setting).
     pub eager_retry: bool,
+    /// Whether acceptors answer a `Prepare` for the ballot they already promised with a
+    /// `Promise` again (an idempotent reply to a retransmitted `Prepare`, safe when ballots are
+    /// unique; see [`Acceptor::repromise`](crate::single::acceptor::Acceptor::repromise)).
+    pub repromise: bool,
     /// Seeded bug.
     #[serde(serialize_with = "ser_bug")]
     pub bug: Bug,
@@ -240,6 +244,7 @@ impl SingleConfig {
                 max_ballots: 0,
                 nacks: false,
                 eager_retry: false,
+                repromise: false,
                 bug: Bug::None,
                 record_phase1: false,
             }),
@@ -366,6 +371,7 @@ impl SingleConfig {
                 LearnMode::Proposer => Vec::new(),
             },
             nacks: self.nacks,
+            repromise: self.repromise,
             bug: self.bug,
         };
         let learner = || Learner {
@@ -448,6 +454,9 @@ impl SingleConfig {
         }
         if self.eager_retry {
             s += ", eager retry";
+        }
+        if self.repromise {
+            s += ", re-promise";
         }
         if self.bug != Bug::None {
             s += &format!(", BUG {}", self.bug.name());

@@ -168,6 +168,14 @@ pub fn spec_config(cfg: &SingleConfig) -> Result<SpecConfig, String> {
             cfg.merge.name()
         ));
     }
+    if cfg.repromise {
+        return Err(
+            "refinement is not checked with re-promising acceptors: one that promised b and \
+             then voted in b answers a new Prepare(b) with a 1b reporting that vote, a message \
+             Lamport's Phase1b does not allow (it needs b > maxBal)"
+                .into(),
+        );
+    }
     if !cfg.record_phase1 {
         return Err(
             "refinement needs record_phase1: the spec's msgs include every 1a and 1b, \
@@ -277,6 +285,7 @@ impl Mapping {
                 SingleActor::Node(n) => n.acceptor.clone().unwrap_or_else(|| Acceptor {
                     learners: Vec::new(),
                     nacks: false,
+                    repromise: cfg.repromise,
                     bug: cfg.bug,
                 }),
                 _ => unreachable!("layout.acceptors lists acceptor actors"),

@@ -155,6 +155,10 @@ struct ModelArgs {
     /// Proposers restart at once on a Nack.
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     eager_retry: Option<bool>,
+    /// Acceptors answer a Prepare for the ballot they promised with a Promise again (an
+    /// idempotent reply, safe with unique ballots; exposes `--bug shared-ballots`).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    repromise: Option<bool>,
     /// Seed a known protocol bug (`--bug list` lists them).
     #[arg(long)]
     bug: Option<String>,
@@ -243,6 +247,7 @@ impl ModelArgs {
             || self.max_ballots.is_some()
             || self.nacks.is_some()
             || self.eager_retry.is_some()
+            || self.repromise.is_some()
             || self.bug.is_some()
     }
 
@@ -292,7 +297,8 @@ impl ModelArgs {
             max_round,
             max_ballots,
             nacks,
-            eager_retry
+            eager_retry,
+            repromise
         );
         if let Some(m) = &self.merge {
             c.merge = Merge::parse(m).ok_or_else(|| {

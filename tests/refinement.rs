@@ -263,6 +263,13 @@ fn merged_nodes_and_unrecorded_phase1_are_rejected() {
     assert!(check_refinement(&quiet)
         .unwrap_err()
         .starts_with("refinement needs record_phase1"));
+    let repromise = SingleConfig {
+        repromise: true,
+        ..named("roles")
+    };
+    assert!(check_refinement(&repromise)
+        .unwrap_err()
+        .starts_with("refinement is not checked with re-promising acceptors"));
     let invalid = SingleConfig {
         acceptors: 2,
         ..named("roles")

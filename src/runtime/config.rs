@@ -299,6 +299,7 @@ impl Membership {
         let acceptor = || Acceptor {
             learners: self.learners(),
             nacks: true,
+            repromise: false,
             bug: Bug::None,
         };
         let learner = || Learner {

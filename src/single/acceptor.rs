@@ -29,6 +29,13 @@ pub struct Acceptor {
     pub learners: Vec<Id>,
     /// Whether refusals are answered with `Nack`.
     pub nacks: bool,
+    /// Whether a `Prepare(b)` for the ballot `b` already promised is answered with
+    /// `Promise(b, last_vote)` again, as implementations do so that a retransmitted `Prepare`
+    /// gets its answer. Safe when ballots are unique (only `b`'s proposer sends `Prepare(b)`,
+    /// and it has the promise already); with shared ballots it lets two proposers complete
+    /// phase 1 in the same ballot (the seeded bug [`Bug::SharedBallots`]). Off by default: the
+    /// strict rule is Lamport's, and the refinement check assumes it.
+    pub repromise: bool,
     /// Seeded bug (`Bug::None` outside models and tests).
     pub bug: Bug,
 }
@@ -67,6 +74,8 @@ impl Role for Acceptor {
             Msg::Prepare(b) => {
                 if state.promised.is_none_or(|p| b > p) {
                     state.to_mut().promised = Some(b);
+                    o.send(src, Msg::Promise(b, state.accepted));
+                } else if self.repromise && state.promised == Some(b) {
                     o.send(src, Msg::Promise(b, state.accepted));
                 } else if self.nacks {
                     o.send(src, Msg::Nack(b, state.promised.unwrap_or_default()));
