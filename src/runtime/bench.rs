@@ -75,8 +75,43 @@ fn ms(d: Duration) -> String {
 
 /// `fdatasync` of a small file rewritten in place, `n` times.
 pub fn measure_fdatasync(dir: &Path, n: usize) -> std::io::Result<Samples> {
+    fdatasync_probe(dir, "fsync-probe", n, None)
+}
+
+/// `fdatasync`s of `writers` files on the same file system at the same moment (each round
+/// starts together), `n` rounds: what one node's save costs while its peers save too, as they
+/// do in every phase of a local cluster whose nodes share one disk.
+pub fn measure_concurrent_fdatasync(
+    dir: &Path,
+    writers: usize,
+    n: usize,
+) -> std::io::Result<Samples> {
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(writers));
+    let handles: Vec<_> = (0..writers)
+        .map(|w| {
+            let dir = dir.to_path_buf();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                fdatasync_probe(&dir, &format!("fsync-probe-{w}"), n, Some(&barrier))
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for h in handles {
+        let s = h.join().expect("probe thread")?;
+        all.extend(s.0);
+    }
+    Ok(Samples::new(all))
+}
+
+fn fdatasync_probe(
+    dir: &Path,
+    name: &str,
+    n: usize,
+    barrier: Option<&std::sync::Barrier>,
+) -> std::io::Result<Samples> {
     use std::os::unix::fs::FileExt;
-    let path = dir.join("fsync-probe");
+    let path = dir.join(name);
     let mut f = OpenOptions::new()
         .write(true)
         .create(true)
@@ -88,6 +123,9 @@ pub fn measure_fdatasync(dir: &Path, n: usize) -> std::io::Result<Samples> {
     let mut v = Vec::with_capacity(n);
     for i in 0..n {
         f.write_all_at(&[i as u8; 32], 0)?;
+        if let Some(b) = barrier {
+            b.wait();
+        }
         let t = Instant::now();
         f.sync_data()?;
         v.push(t.elapsed());
@@ -249,6 +287,8 @@ fn run_bench(args: &BenchArgs, dir: &Path) -> Result<(), String> {
     let save = measure_save(dir, 100)?;
     let rename_save = measure_rename_save(dir, 100)?;
     let rtt = measure_udp_rtt(2000).map_err(|e| format!("UDP probe: {e}"))?;
+    let contended = measure_concurrent_fdatasync(dir, 2, 100)
+        .map_err(|e| format!("concurrent fdatasync probe: {e}"))?;
     let mut lat = Vec::with_capacity(args.runs);
     for r in 0..args.runs {
         let run_dir = dir.join(format!("run-{r}"));
@@ -296,9 +336,18 @@ fn run_bench(args: &BenchArgs, dir: &Path) -> Result<(), String> {
         ms(save.pct(0.99))
     );
     println!(
-        "  5 sequential saves + 3 round trips = {}   (one process alone; in a cluster three \
-         processes share the disk)",
+        "  5 sequential saves + 3 round trips = {}   (one process alone)",
         ms(path)
+    );
+    println!(
+        "  fdatasync while another process syncs the same disk (both peers save in each phase) \
+         p50 {}   ({:.1} x alone)",
+        ms(contended.pct(0.5)),
+        contended.pct(0.5).as_secs_f64() / fsync.pct(0.5).as_secs_f64()
+    );
+    println!(
+        "  5 contended saves + 3 round trips = {}",
+        ms(5 * contended.pct(0.5) + 3 * rtt.pct(0.5))
     );
     println!(
         "  for comparison, a save by temp file + fdatasync + rename + directory fsync: p50 {}   \
