@@ -54,10 +54,11 @@ use crate::single::{
 };
 use serde::Serialize;
 use stateright::actor::{
-    model_timeout, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, LossyNetwork,
-    Network,
+    is_no_op, model_timeout, Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id,
+    LossyNetwork, Network, Out,
 };
 use stateright::{Expectation, Model, Path, Property};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
@@ -203,6 +204,9 @@ pub struct SingleConfig {
     pub nacks: bool,
     /// Whether a proposer restarts at once on a `Nack` (the duelling-proposers setting).
     pub eager_retry: bool,
+    /// Whether messages whose delivery has become a no-op are removed from the network (see
+    /// the module docs; applied only without crashes and seeded bugs, on unordered networks).
+    pub prune_dead: bool,
     /// Whether acceptors answer a `Prepare` for the ballot they already promised with a
     /// `Promise` again (an idempotent reply to a retransmitted `Prepare`, safe when ballots are
     /// unique; see [`Acceptor::repromise`](crate::single::acceptor::Acceptor::repromise)).
@@ -244,6 +248,7 @@ impl SingleConfig {
                 max_ballots: 0,
                 nacks: false,
                 eager_retry: false,
+                prune_dead: true,
                 repromise: false,
                 bug: Bug::None,
                 record_phase1: false,
@@ -692,6 +697,69 @@ impl SingleModel {
         }
     }
 
+    /// Whether this model removes dead messages from the network (see the module docs):
+    /// asked for (`prune_dead`), on an unordered network, with no crashes and no seeded bug,
+    /// the conditions under which a message that is a no-op once stays a no-op
+    /// (`tests/single_model.rs` checks that on every edge of the unpruned models).
+    pub fn prunes_dead_messages(&self) -> bool {
+        self.cfg.prune_dead
+            && self.cfg.max_crashes == 0
+            && self.cfg.bug == Bug::None
+            && self.cfg.network != NetworkKind::Ordered
+    }
+
+    /// Whether delivering `env` in `s` would change nothing: the recipient's state stays the
+    /// same and it sends nothing, sets no timer and saves nothing. stateright offers no such
+    /// delivery as a step at all.
+    pub fn is_no_op_delivery(&self, s: &SingleModelState, env: &Envelope<&Msg>) -> bool {
+        let i = usize::from(env.dst);
+        if i >= s.actor_states.len() || s.crashed[i] {
+            return false;
+        }
+        let mut state = Cow::Borrowed(&*s.actor_states[i]);
+        let mut out = Out::new();
+        self.inner.actors[i].on_msg(env.dst, &mut state, env.src, *env.msg, &mut out);
+        is_no_op(&state, &out)
+    }
+
+    /// Whether `msg` is a message between protocol roles (phases 1 and 2, `Nack`, `Chosen`),
+    /// the kind [`SingleModel::prune_dead_messages`] may remove. Client messages are never
+    /// removed: a `Propose` a busy proposer ignores now may be answered once it has decided.
+    pub fn is_prunable(msg: &Msg) -> bool {
+        matches!(
+            msg,
+            Msg::Prepare(..)
+                | Msg::Promise(..)
+                | Msg::Accept(..)
+                | Msg::Accepted(..)
+                | Msg::Nack(..)
+                | Msg::Chosen(..)
+        )
+    }
+
+    /// Removes every protocol message whose delivery is a no-op.
+    fn prune_dead_messages(&self, s: &mut SingleModelState) {
+        let dead: Vec<Envelope<Msg>> = s
+            .network
+            .iter_deliverable()
+            .filter(|e| Self::is_prunable(e.msg) && self.is_no_op_delivery(s, e))
+            .map(|e| e.to_cloned_msg())
+            .collect();
+        match &mut s.network {
+            Network::UnorderedNonDuplicating(multiset) => {
+                for e in &dead {
+                    multiset.remove(e);
+                }
+            }
+            Network::UnorderedDuplicating(set, _) => {
+                for e in &dead {
+                    set.remove(e);
+                }
+            }
+            Network::Ordered(_) => {}
+        }
+    }
+
     /// The same model checking only property `name`.
     pub fn only(mut self, name: &'static str) -> Self {
         self.only = Some(name);
@@ -890,6 +958,9 @@ impl Model for SingleModel {
         let mut states = self.inner.init_states();
         for s in &mut states {
             self.observe(None, None, s);
+            if self.prunes_dead_messages() {
+                self.prune_dead_messages(s);
+            }
         }
         states
     }
@@ -920,6 +991,9 @@ impl Model for SingleModel {
             *last_msg = None;
         }
         self.observe(Some(last), Some(&action), &mut next);
+        if self.prunes_dead_messages() {
+            self.prune_dead_messages(&mut next);
+        }
         Some(next)
     }
 

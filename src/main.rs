@@ -159,6 +159,11 @@ struct ModelArgs {
     /// idempotent reply, safe with unique ballots; exposes `--bug shared-ballots`).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     repromise: Option<bool>,
+    /// Remove messages whose delivery has become a no-op from the network (default true;
+    /// applied only without crashes and seeded bugs): `--prune-dead false` explores the full
+    /// state space, for comparison.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    prune_dead: Option<bool>,
     /// Seed a known protocol bug (`--bug list` lists them).
     #[arg(long)]
     bug: Option<String>,
@@ -248,6 +253,7 @@ impl ModelArgs {
             || self.nacks.is_some()
             || self.eager_retry.is_some()
             || self.repromise.is_some()
+            || self.prune_dead.is_some()
             || self.bug.is_some()
     }
 
@@ -298,7 +304,8 @@ impl ModelArgs {
             max_ballots,
             nacks,
             eager_retry,
-            repromise
+            repromise,
+            prune_dead
         );
         if let Some(m) = &self.merge {
             c.merge = Merge::parse(m).ok_or_else(|| {

@@ -143,7 +143,7 @@ fn repromise_alone_is_safe() {
         let always = p.expectation == stateright::Expectation::Always;
         assert_eq!(found, !always, "{}", p.name);
     }
-    assert_eq!(checker.unique_state_count(), 92_773);
+    assert_eq!(checker.unique_state_count(), 4_518);
 }
 
 /// With Lamport's strict acceptors (a promise only for a strictly higher ballot) shared

@@ -40,9 +40,9 @@ fn no_failure_every_client_gets_the_decision() {
     assert!(matches!(r.verdict, Verdict::Holds), "{}", r.summary());
     assert!(r.passed);
     assert_eq!(r.frontier, 0);
-    assert_eq!(r.unique_states, 1_350_225);
-    assert_eq!(r.edges, 4_823_385);
-    assert_eq!(r.goal_states, 182_088);
+    assert_eq!(r.unique_states, 192_609);
+    assert_eq!(r.edges, 1_048_495);
+    assert_eq!(r.goal_states, 10_180);
     assert!(r.trace.is_empty());
     assert_eq!(r.explorer_path, None);
 }
@@ -53,13 +53,13 @@ fn no_failure_every_client_gets_the_decision() {
 fn duelling_proposers_never_choose() {
     let r = run_claim(&claim("duelling-proposers").unwrap());
     assert!(
-        matches!(r.verdict, Verdict::HoldsUpToBound { frontier: 7_015 }),
+        matches!(r.verdict, Verdict::HoldsUpToBound { frontier: 1_692 }),
         "{}",
         r.summary()
     );
     assert!(r.passed);
-    assert_eq!(r.unique_states, 49_438);
-    assert_eq!(r.edges, 84_702);
+    assert_eq!(r.unique_states, 11_595);
+    assert_eq!(r.edges, 23_768);
     assert_eq!(
         r.trace,
         [
@@ -84,12 +84,12 @@ fn duelling_proposers_never_choose() {
 fn impatient_timers_never_choose() {
     let r = run_claim(&claim("impatient-timers").unwrap());
     assert!(
-        matches!(r.verdict, Verdict::HoldsUpToBound { frontier: 18_252 }),
+        matches!(r.verdict, Verdict::HoldsUpToBound { frontier: 1_200 }),
         "{}",
         r.summary()
     );
     assert!(r.passed);
-    assert_eq!(r.unique_states, 195_750);
+    assert_eq!(r.unique_states, 12_941);
     assert_eq!(
         r.trace,
         [
@@ -123,7 +123,7 @@ fn a_round_bound_alone_ends_the_duel() {
     let r = run_claim(&c);
     assert!(matches!(r.verdict, Verdict::Holds), "{}", r.summary());
     assert_eq!(r.frontier, 0);
-    assert_eq!(r.unique_states, 211_075);
+    assert_eq!(r.unique_states, 38_335);
 }
 
 #[test]
@@ -135,9 +135,9 @@ fn cli_duelling_proposers_is_an_expected_discovery() {
     assert_eq!(j["verdict"], "holds up to the bound");
     assert_eq!(j["expected"], "bound reached without the goal");
     assert_eq!(j["passed"], true);
-    assert_eq!(j["unique_states"], 49_438);
-    assert_eq!(j["frontier"], 8_206);
-    assert_eq!(j["frontier_without_goal"], 7_015);
+    assert_eq!(j["unique_states"], 11_595);
+    assert_eq!(j["frontier"], 2_008);
+    assert_eq!(j["frontier_without_goal"], 1_692);
     assert_eq!(j["max_destroyed"], 1);
     assert_eq!(j["trace"][6], "7. N0 -> N2 Prepare(2.0)");
     // The text output labels the run as what it is.
@@ -179,8 +179,8 @@ fn cli_deadlock_exits_1_with_the_counterexample() {
     assert_eq!(code, 1);
     let j = json(&out);
     assert_eq!(j["verdict"], "violated (deadlock)");
-    assert_eq!(j["unique_states"], 1_167);
-    assert_eq!(j["edges"], 3_132);
+    assert_eq!(j["unique_states"], 417);
+    assert_eq!(j["edges"], 1_068);
     assert_eq!(j["explorer_path"], "0/0");
 }
 
@@ -201,7 +201,7 @@ fn cli_livelock_on_a_duplicating_network() {
     assert_eq!(code, 1, "{out}");
     let j = json(&out);
     assert_eq!(j["verdict"], "violated (livelock)");
-    assert_eq!(j["unique_states"], 89);
+    assert_eq!(j["unique_states"], 53);
     let trace: Vec<&str> = j["trace"]
         .as_array()
         .unwrap()

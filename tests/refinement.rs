@@ -38,10 +38,10 @@ fn roles_refines_the_spec() {
     eprintln!("roles: {r:?}");
     assert_eq!(r.violation, None);
     // The same state count as stateright's checker (tests/single_model.rs).
-    assert_eq!(r.states, 1_499_589);
-    assert_eq!(r.edges, 5_532_693);
-    assert_eq!(r.stutters, 4_518_216);
-    assert_eq!(r.steps, 1_014_477);
+    assert_eq!(r.states, 196_513);
+    assert_eq!(r.edges, 1_111_227);
+    assert_eq!(r.stutters, 867_212);
+    assert_eq!(r.steps, 244_015);
     assert_eq!(r.stutters + r.steps, r.edges);
     assert_eq!(r.beyond_boundary, 0);
 }
