@@ -9,8 +9,9 @@
 //! * `spec`: the wall time of an exhaustive check of the voting-level spec (2 threads,
 //!   depth-first, invariants only), next to TLC's published time for the same constants.
 //! * `liveness`: the sound liveness checker's graph memory per state and the process's peak
-//!   resident memory on a configuration given by flags (default: `compat` with 3 clients and
-//!   client retries, where the claim holds: 7,652,017 states, explored in about a minute).
+//!   resident memory on a configuration given by flags (default: `compat` with 3 clients,
+//!   client retries and no dead-message pruning, where the claim holds: 7,652,017 states,
+//!   explored in about a minute; pruned, the same model has 68,422).
 
 use std::time::{Duration, Instant};
 

@@ -74,7 +74,7 @@ enum BenchCommand {
         runs: usize,
     },
     /// The liveness checker's memory per state ("no failure", every client gets the decision)
-    /// on a model [default: compat with 3 clients and client retries].
+    /// on a model [default: compat with 3 clients, client retries, --prune-dead false].
     Liveness(ModelArgs),
 }
 
@@ -724,6 +724,7 @@ fn bench(cmd: BenchCommand) -> Result<ExitCode, Usage> {
                 model.config_from(Some(SingleConfig {
                     clients: 3,
                     client_retry: true,
+                    prune_dead: false,
                     ..SingleConfig::named("compat").expect("compat exists")
                 }))?
             };
