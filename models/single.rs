@@ -13,6 +13,20 @@
 //! world) do not crash, readable action names (`P0 -> A1 Prepare(1.0)`), and the
 //! canonicalization of stateright's duplicating network (see [`Model::next_state`] below).
 //!
+//! # Dead messages
+//!
+//! stateright offers no step for a delivery that changes nothing, so a message whose delivery
+//! is a no-op only sits in the network, and states that differ in such leftovers multiply (a
+//! late `Promise` for a ballot already in phase 2, an `Accept` below a promise, a `Chosen` to a
+//! learner that knows). After every step the model removes protocol messages whose delivery is
+//! a no-op ([`SingleModel::prunes_dead_messages`], [`SingleModel::is_prunable`]). This is sound
+//! when a no-op message stays a no-op while it is in the network: the pruned state then has the
+//! same steps, and no property reads the network. Promises and votes only grow, which is why it
+//! holds here; `tests/dead_messages.rs` checks it on every edge of the unpruned models and that
+//! no verdict changes. It is not applied with crashes or seeded bugs (a recovered or forgetful
+//! acceptor can revive a message), nor to client messages (a `Propose` a busy proposer ignores
+//! may be answered once it has decided).
+//!
 //! # Why there is no symmetry reduction
 //!
 //! Symmetry reduction is sound only for permutations that map the model onto itself. Proposers

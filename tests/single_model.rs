@@ -56,7 +56,7 @@ fn compat_is_pinned_and_every_property_holds() {
     let cfg = SingleConfig::named("compat").unwrap();
     let bfs = check(cfg.clone(), Strategy::Bfs);
     assert_eq!(bfs.unique_states, 2_720);
-    assert_eq!(bfs.max_depth, 21);
+    assert_eq!(bfs.max_depth, 20);
     let mut expected = SAFETY_HOLDS.to_vec();
     expected.push(("value-chosen", "found"));
     expected.push(("second-proposer-completes", "found"));
