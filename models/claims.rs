@@ -81,7 +81,7 @@ use std::time::Instant;
 
 use stateright::Model;
 
-use super::liveness::{explore_in, FairTimeouts, IndexVerdict, Search, StateGraph, Verdict};
+use super::liveness::{explore_in, FairTimeouts, IndexVerdict, Search, Verdict};
 use super::single::{SingleAction, SingleConfig, SingleModel, SingleModelState};
 use crate::single::ClientPhase;
 
@@ -516,7 +516,8 @@ where
     let mut bound_path = None;
     let index_verdict = graph.check_eventually();
     if let IndexVerdict::HoldsUpToBound { .. } = index_verdict {
-        let path = goal_free_path_to_frontier(&graph)
+        let path = graph
+            .goal_free_path_to_frontier()
             .expect("a relevant frontier state is reachable without the goal");
         bound_path = Some(graph.replay(model, None, &path));
     }
@@ -553,42 +554,6 @@ fn explorer_path(model: &SingleModel, r: &ClaimResult) -> Option<String> {
     let actions: Vec<SingleAction> = steps.iter().filter_map(|(_, a)| a.clone()).collect();
     let path = stateright::Path::from_actions(model, init, actions.iter())?;
     Some(path.encode(model))
-}
-
-/// A shortest path of non-label states from a non-label initial state to a frontier state
-/// (breadth-first over the graph restricted to non-label states), as state indices.
-fn goal_free_path_to_frontier(graph: &StateGraph) -> Option<Vec<u32>> {
-    const NONE: u32 = u32::MAX;
-    let n = graph.len();
-    let mut parent = vec![NONE; n];
-    let mut seen = vec![false; n];
-    let mut queue = std::collections::VecDeque::new();
-    for &i in graph.init_indices() {
-        if !graph.label(i as usize) && !seen[i as usize] {
-            seen[i as usize] = true;
-            queue.push_back(i);
-        }
-    }
-    while let Some(u) = queue.pop_front() {
-        if graph.is_frontier(u as usize) {
-            let mut path = vec![u];
-            let mut cur = u;
-            while parent[cur as usize] != NONE {
-                cur = parent[cur as usize];
-                path.push(cur);
-            }
-            path.reverse();
-            return Some(path);
-        }
-        for &v in graph.successors(u as usize) {
-            if !graph.label(v as usize) && !seen[v as usize] {
-                seen[v as usize] = true;
-                parent[v as usize] = u;
-                queue.push_back(v);
-            }
-        }
-    }
-    None
 }
 
 /// Formats the actions of `path` as numbered lines starting at `first`.

@@ -194,6 +194,18 @@ pub fn fingerprint<T: Hash + ?Sized>(value: &T) -> u64 {
 
 const NONE: u32 = u32::MAX;
 
+/// The path from a root to `end` along `parent` links (`NONE` at a root), root first.
+fn chain(parent: &[u32], end: u32) -> Vec<u32> {
+    let mut path = vec![end];
+    let mut cur = end;
+    while parent[cur as usize] != NONE {
+        cur = parent[cur as usize];
+        path.push(cur);
+    }
+    path.reverse();
+    path
+}
+
 /// A growable vector of bits.
 #[derive(Clone, Default, PartialEq, Eq)]
 struct Bits {
@@ -1008,6 +1020,35 @@ impl StateGraph {
             + self.level_starts.capacity() * 4
     }
 
+    /// A shortest path of non-label states from a non-label initial state to a frontier state
+    /// (breadth-first over the graph restricted to non-label states), as state indices: for
+    /// [`IndexVerdict::HoldsUpToBound`], a run that reaches the bound without the goal.
+    pub fn goal_free_path_to_frontier(&self) -> Option<Vec<u32>> {
+        let n = self.len();
+        let mut parent = vec![NONE; n];
+        let mut seen = Bits::zeros(n);
+        let mut queue = std::collections::VecDeque::new();
+        for &i in self.init_indices() {
+            if !self.label(i as usize) && !seen.get(i as usize) {
+                seen.set(i as usize);
+                queue.push_back(i);
+            }
+        }
+        while let Some(u) = queue.pop_front() {
+            if self.is_frontier(u as usize) {
+                return Some(chain(&parent, u));
+            }
+            for &v in self.successors(u as usize) {
+                if !self.label(v as usize) && !seen.get(v as usize) {
+                    seen.set(v as usize);
+                    parent[v as usize] = u;
+                    queue.push_back(v);
+                }
+            }
+        }
+        None
+    }
+
     /// Decides "on every maximal path, eventually label" on the index level (see the module
     /// documentation for the algorithm).
     pub fn check_eventually(&self) -> IndexVerdict {
@@ -1044,16 +1085,6 @@ impl StateGraph {
                 }
             }
         }
-        let chain = |rparent: &[u32], end: u32| {
-            let mut path = vec![end];
-            let mut cur = end;
-            while rparent[cur as usize] != NONE {
-                cur = rparent[cur as usize];
-                path.push(cur);
-            }
-            path.reverse();
-            path
-        };
         if let Some(end) = deadlock {
             return IndexVerdict::Deadlock {
                 path: chain(&rparent, end),
