@@ -81,7 +81,7 @@ use std::time::Instant;
 
 use stateright::Model;
 
-use super::liveness::{explore_in, FairTimeouts, IndexVerdict, Search, Verdict};
+use super::liveness::{check_eventually_in, FairTimeouts, Search, StatePath, Verdict};
 use super::single::{SingleAction, SingleConfig, SingleModel, SingleModelState};
 use crate::single::ClientPhase;
 
@@ -290,7 +290,7 @@ pub fn claim(name: &str) -> Option<Claim> {
 }
 
 /// A path as `(state, action taken from it)` pairs; the last pair has no action.
-pub type ClaimPath = Vec<(SingleModelState, Option<SingleAction>)>;
+pub type ClaimPath = StatePath<SingleModelState, SingleAction>;
 
 /// The outcome of [`run_claim`].
 #[derive(Clone, Debug)]
@@ -501,8 +501,7 @@ where
     }
 }
 
-/// Explores `model`, decides the goal, and, when only the frontier stands in the way of
-/// [`Verdict::Holds`], finds a shortest goal-free path into it.
+/// Decides the goal on `model` with the generic checker and keeps what a claim reports.
 fn check_on<M>(
     model: &M,
     search: Search,
@@ -511,31 +510,20 @@ fn check_on<M>(
 where
     M: Model<State = SingleModelState, Action = SingleAction>,
 {
-    let started = Instant::now();
-    let graph = explore_in(model, search, goal);
-    let mut bound_path = None;
-    let index_verdict = graph.check_eventually();
-    if let IndexVerdict::HoldsUpToBound { .. } = index_verdict {
-        let path = graph
-            .goal_free_path_to_frontier()
-            .expect("a relevant frontier state is reachable without the goal");
-        bound_path = Some(graph.replay(model, None, &path));
-    }
-    let verdict = graph.replay_verdict(model, index_verdict);
-    let unique_states = graph.len();
+    let r = check_eventually_in(model, search, goal);
     ClaimResult {
         name: "",
-        unique_states,
-        edges: graph.edge_count(),
-        max_depth: graph.max_depth(),
-        frontier: graph.frontier_count(),
-        goal_states: graph.label_count(),
-        verdict,
-        bound_path,
+        unique_states: r.unique_states,
+        edges: r.edges,
+        max_depth: r.max_depth,
+        frontier: r.frontier,
+        goal_states: r.goal_states,
+        verdict: r.verdict,
+        bound_path: r.bound_path,
         passed: false,
         trace: Vec::new(),
-        seconds: started.elapsed().as_secs_f64(),
-        bytes_per_state: graph.memory_bytes() as f64 / unique_states.max(1) as f64,
+        seconds: r.seconds,
+        bytes_per_state: r.bytes_per_state,
         explorer_path: None,
     }
 }

@@ -1269,6 +1269,9 @@ impl<S, A> Verdict<S, A> {
     }
 }
 
+/// A path as `(state, action taken from it)` pairs; the last pair has no action.
+pub type StatePath<S, A> = Vec<(S, Option<A>)>;
+
 /// The result of [`check_eventually`].
 pub struct LivenessReport<M: Model> {
     /// Distinct states discovered, frontier states included (stateright's unique state count
@@ -1284,6 +1287,10 @@ pub struct LivenessReport<M: Model> {
     /// States where the goal holds.
     pub goal_states: usize,
     pub verdict: Verdict<M::State, M::Action>,
+    /// For [`Verdict::HoldsUpToBound`]: a shortest path from an initial state into the
+    /// frontier along which the goal never holds (see
+    /// [`StateGraph::goal_free_path_to_frontier`]), the run that only the bound cut off.
+    pub bound_path: Option<StatePath<M::State, M::Action>>,
     /// Wall-clock time of exploration and analysis.
     pub seconds: f64,
     /// Heap memory of the final graph divided by `unique_states`. Not included: the search's
@@ -1305,6 +1312,7 @@ where
             .field("frontier", &self.frontier)
             .field("goal_states", &self.goal_states)
             .field("verdict", &self.verdict)
+            .field("bound_path", &self.bound_path)
             .field("seconds", &self.seconds)
             .field("bytes_per_state", &self.bytes_per_state)
             .finish()
@@ -1376,7 +1384,14 @@ where
 {
     let started = Instant::now();
     let graph = explore_in(model, search, goal);
-    let verdict = graph.replay_verdict(model, graph.check_eventually());
+    let index_verdict = graph.check_eventually();
+    let bound_path = match index_verdict {
+        IndexVerdict::HoldsUpToBound { .. } => graph
+            .goal_free_path_to_frontier()
+            .map(|path| graph.replay(model, None, &path)),
+        _ => None,
+    };
+    let verdict = graph.replay_verdict(model, index_verdict);
     let unique_states = graph.len();
     LivenessReport {
         unique_states,
@@ -1385,6 +1400,7 @@ where
         frontier: graph.frontier_count(),
         goal_states: graph.label_count(),
         verdict,
+        bound_path,
         seconds: started.elapsed().as_secs_f64(),
         bytes_per_state: graph.memory_bytes() as f64 / unique_states.max(1) as f64,
     }

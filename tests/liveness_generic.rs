@@ -272,6 +272,8 @@ fn boundary_gives_holds_up_to_bound() {
     assert_eq!(report.max_depth, 3);
     assert_eq!(report.frontier, 3);
     assert_eq!(report.verdict, Verdict::HoldsUpToBound { frontier: 2 });
+    // The run the bound cut off: it avoids the frontier state 7, where the goal holds.
+    assert_eq!(report.bound_path, Some(walk(&[0, 2, 4, 6])));
 
     // Without the boundary, the path continues into the terminal state 10.
     let unbounded = Digraph::new(&[0], &edges);
@@ -284,6 +286,7 @@ fn boundary_gives_holds_up_to_bound() {
             path: walk(&[0, 2, 4, 6, 10]),
         }
     );
+    assert_eq!(report.bound_path, None);
 }
 
 #[test]
