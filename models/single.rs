@@ -117,24 +117,42 @@ impl Merge {
 pub enum LearnMode {
     /// Acceptors send every vote to every learner, which counts same-ballot votes.
     Votes,
-    /// Acceptors answer only the proposer, which informs the learners with `Chosen`.
+    /// Acceptors answer only the proposer, which informs the learners with `Chosen`. A learner
+    /// merged with a proposer also counts the votes its node receives.
     Proposer,
+    /// As `Proposer`, but learners learn from `Chosen` only and never count votes, not even
+    /// those a merged node's proposer receives. Recording the decision then happens in a step
+    /// of its own (with `loopback`), so it never delays the proposer's `Decided`.
+    Chosen,
 }
 
 impl LearnMode {
     /// Command-line names.
-    pub const NAMES: [&'static str; 2] = ["votes", "proposer"];
+    pub const NAMES: [&'static str; 3] = ["votes", "proposer", "chosen"];
     /// Parses a command-line name.
     pub fn parse(s: &str) -> Option<LearnMode> {
         match s {
             "votes" => Some(LearnMode::Votes),
             "proposer" => Some(LearnMode::Proposer),
+            "chosen" => Some(LearnMode::Chosen),
             _ => None,
         }
     }
     /// The command-line name.
     pub fn name(self) -> &'static str {
         Self::NAMES[self as usize]
+    }
+    /// Whether acceptors send their votes to the learners.
+    pub fn acceptors_notify(self) -> bool {
+        self == LearnMode::Votes
+    }
+    /// Whether a proposer that saw a quorum of votes informs the learners with `Chosen`.
+    pub fn proposer_notifies(self) -> bool {
+        self != LearnMode::Votes
+    }
+    /// Whether learners count the votes they receive.
+    pub fn learners_count_votes(self) -> bool {
+        self != LearnMode::Chosen
     }
 }
 
@@ -225,6 +243,12 @@ pub struct SingleConfig {
     /// `Promise` again (an idempotent reply to a retransmitted `Prepare`, safe when ballots are
     /// unique; see [`Acceptor::repromise`](crate::single::acceptor::Acceptor::repromise)).
     pub repromise: bool,
+    /// Whether the first proposer is the leader that runs phase 1 at start, before any client
+    /// asks (see [`Proposer::lead`](crate::single::proposer::Proposer::lead)).
+    pub leader: bool,
+    /// Whether merged nodes send messages to themselves through the network rather than
+    /// handling them within the step (see [`Node::loopback`](crate::single::node::Node)).
+    pub loopback: bool,
     /// Seeded bug.
     #[serde(serialize_with = "ser_bug")]
     pub bug: Bug,
@@ -237,7 +261,7 @@ fn ser_bug<S: serde::Serializer>(b: &Bug, s: S) -> Result<S::Ok, S::Error> {
 }
 
 /// The named configurations.
-pub const CONFIG_NAMES: [&str; 3] = ["compat", "roles", "faults"];
+pub const CONFIG_NAMES: [&str; 4] = ["compat", "roles", "faults", "runtime"];
 
 impl SingleConfig {
     /// Looks up a named configuration.
@@ -264,6 +288,8 @@ impl SingleConfig {
                 eager_retry: false,
                 prune_dead: true,
                 repromise: false,
+                leader: false,
+                loopback: false,
                 bug: Bug::None,
                 record_phase1: false,
             }),
@@ -291,6 +317,21 @@ impl SingleConfig {
                 max_ballots: 2,
                 nacks: false,
                 ..Self::named("roles").unwrap()
+            }),
+            // What `paxos node` runs: 3 merged nodes whose first proposer leads (prepares at
+            // start), messages to self through the loopback, learners that learn from the
+            // proposer's `Chosen` only, `Nack`s and proposer retries on; two ballots (the
+            // leader's and one more, a competitor's or a retry; with a third ballot the check
+            // did not finish in 6 minutes).
+            "runtime" => Some(SingleConfig {
+                timers: true,
+                nacks: true,
+                max_round: 2,
+                max_ballots: 2,
+                learn: LearnMode::Chosen,
+                leader: true,
+                loopback: true,
+                ..Self::named("compat").unwrap()
             }),
             _ => None,
         }
@@ -378,23 +419,30 @@ impl SingleConfig {
             retry: retry.clone(),
             eager_retry: self.eager_retry,
             max_round: self.max_round,
-            notify: match self.learn {
-                LearnMode::Proposer => lay.learners.clone(),
-                LearnMode::Votes => Vec::new(),
+            notify: if self.learn.proposer_notifies() {
+                lay.learners.clone()
+            } else {
+                Vec::new()
             },
+            lead: self.leader && index == 0,
             bug: self.bug,
         };
         let acceptor = || Acceptor {
-            learners: match self.learn {
-                LearnMode::Votes => lay.learners.clone(),
-                LearnMode::Proposer => Vec::new(),
+            learners: if self.learn.acceptors_notify() {
+                lay.learners.clone()
+            } else {
+                Vec::new()
             },
             nacks: self.nacks,
             repromise: self.repromise,
             bug: self.bug,
         };
         let learner = || Learner {
-            acceptors: lay.acceptors.clone(),
+            acceptors: if self.learn.learners_count_votes() {
+                lay.acceptors.clone()
+            } else {
+                Vec::new()
+            },
             bug: self.bug,
         };
         let mut actors = Vec::new();
@@ -409,6 +457,7 @@ impl SingleConfig {
                     proposer: (self.merge == Merge::All).then(|| proposer(lay.proposer_index(id))),
                     acceptor: Some(acceptor()),
                     learner: Some(learner()),
+                    loopback: self.loopback,
                 }),
                 Kind::Client => {
                     client_no += 1;
@@ -476,6 +525,12 @@ impl SingleConfig {
         }
         if self.repromise {
             s += ", re-promise";
+        }
+        if self.leader {
+            s += ", leader prepares ahead";
+        }
+        if self.loopback {
+            s += ", loopback";
         }
         if self.bug != Bug::None {
             s += &format!(", BUG {}", self.bug.name());

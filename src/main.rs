@@ -103,7 +103,7 @@ struct SpecArgs {
 /// Model flags; every one overrides the chosen `--config`.
 #[derive(Args, Clone, Debug)]
 struct ModelArgs {
-    /// Named configuration to start from: compat, roles, faults [default: roles, or with
+    /// Named configuration to start from: compat, roles, faults, runtime [default: roles, or with
     /// --bug the configuration that exposes that bug].
     #[arg(long)]
     config: Option<String>,
@@ -119,7 +119,9 @@ struct ModelArgs {
     /// Role placement: none, all, acceptor-learner.
     #[arg(long)]
     merge: Option<String>,
-    /// How learners learn: votes (acceptors notify learners) or proposer (distinguished learner).
+    /// How learners learn: votes (acceptors notify learners), proposer (the proposer informs
+    /// them with Chosen; a merged learner also counts the votes its node sees) or chosen (from
+    /// Chosen only).
     #[arg(long)]
     learn: Option<String>,
     /// Number of clients; client i proposes value i+1.
@@ -159,6 +161,14 @@ struct ModelArgs {
     /// idempotent reply, safe with unique ballots; exposes `--bug shared-ballots`).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     repromise: Option<bool>,
+    /// The first proposer leads: it runs phase 1 at start, before any client asks (--leader,
+    /// or --leader false).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    leader: Option<bool>,
+    /// Merged nodes send messages to themselves through the network, as separate steps,
+    /// instead of handling them within the step (--loopback, or --loopback false).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    loopback: Option<bool>,
     /// Remove messages whose delivery has become a no-op from the network (default true;
     /// applied only without crashes and seeded bugs): `--prune-dead false` explores the full
     /// state space, for comparison.
@@ -253,6 +263,8 @@ impl ModelArgs {
             || self.nacks.is_some()
             || self.eager_retry.is_some()
             || self.repromise.is_some()
+            || self.leader.is_some()
+            || self.loopback.is_some()
             || self.prune_dead.is_some()
             || self.bug.is_some()
     }
@@ -305,6 +317,8 @@ impl ModelArgs {
             nacks,
             eager_retry,
             repromise,
+            leader,
+            loopback,
             prune_dead
         );
         if let Some(m) = &self.merge {

@@ -95,10 +95,11 @@ fn a_half_accepted_value_is_completed_after_its_proposer_dies() {
     let mut c = paxos::runtime::cluster::LocalCluster::new(&exe(), tmp.path(), m).unwrap();
     c.common_args = args(&["--retry-ms", "5000"]);
     let only_a2 = format!("drop-except:Accept={}", c.addr(2));
-    c.start(0, &args(&["--inject-faults", &only_a2])).unwrap();
+    // P0 leads: it prepares ballot 1.0 as soon as it starts, so it starts last.
     for i in 1..6 {
         c.start(i, &[]).unwrap();
     }
+    c.start(0, &args(&["--inject-faults", &only_a2])).unwrap();
     assert!(c.log(0).contains("FAULT INJECTION IS ON"));
 
     // Client 1 asks P0 (and, with a one-minute retry, nobody else).

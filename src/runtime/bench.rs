@@ -1,24 +1,31 @@
 //! `paxos bench single`: propose-to-decided latency next to the physical limit.
 //!
-//! Each run starts a fresh local cluster of 3 node processes (fresh data directories), sends one
-//! proposal from an in-process client and measures the time from the client's first send to
-//! `Decided`. The first proposal of a fresh cluster is the interesting one: it runs both phases.
+//! Each run starts a fresh local cluster of 3 merged nodes (fresh data directories), waits
+//! until the leader (node 0, see [`Proposer::lead`](crate::single::Proposer)) has prepared its
+//! ballot at every acceptor, sends one proposal from an in-process client and measures the time
+//! from the client's first send to `Decided`. Two kinds of run alternate, so that both see the
+//! same machine:
 //!
-//! The same run measures, on the same data directory and the same loopback interface, the
-//! physical limit: one `fdatasync` of a small file overwritten in place, plus the round trips
-//! the protocol needs for a first proposal (client to proposer, phase 1, phase 2: three). It
-//! also measures what *this* implementation's critical path is made of, so the gap is explained
-//! rather than guessed: a durable save here is one in-place write + `fdatasync` (see
-//! [`storage`](super::storage)), and a merged 3-node cluster saves five times in sequence
-//! before the client hears back (the proposer's ballot with its own promise, a peer's promise,
-//! the proposer's own vote, a peer's vote, the proposer's learner recording the decision)
-//! across the three round trips.
+//! * **leader**: the proposal goes to the leader, which prepared ahead: phase 2 only. The
+//!   physical limit is one `fdatasync` (the acceptors' votes, written in parallel) plus two
+//!   loopback round trips (client to leader, leader to acceptors).
+//! * **other proposer**: the proposal goes to node 1, which must run both phases with a higher
+//!   ballot. The limit is two `fdatasync`s (promises, then votes; the second depends on the
+//!   first) plus three round trips (client, phase 1, phase 2).
+//!
+//! The limits are measured in the same run, on the same data directory (an in-place write and
+//! `fdatasync` of a small file) and the same interface (a UDP ping-pong between two threads).
+//! The bench also prints what this implementation's critical paths are made of, so the gap is
+//! explained rather than guessed: a durable save here is one in-place write + `fdatasync` (see
+//! [`storage`](super::storage)); the three nodes save at the same moment in each phase, on one
+//! disk; and a proposer that is not prepared saves its new ballot before its `Prepare` leaves.
 
 use super::client::{self, ClientConfig};
 use super::cluster::{free_loopback_addrs, LocalCluster};
 use super::config::{retry_range, Member, Membership, Role, Timing};
 use super::init_logging;
-use super::storage::DataDir;
+use super::storage::{read_storage_file, DataDir, STORAGE_FILE};
+use crate::ballot::Ballot;
 use crate::single::Storage;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -31,7 +38,7 @@ use std::time::{Duration, Instant};
 /// `paxos bench`: measure the runtime.
 #[derive(clap::Args, Clone, Debug)]
 pub struct BenchArgs {
-    /// Number of fresh clusters (one measured proposal each).
+    /// Number of fresh clusters of each kind (one measured proposal each).
     #[arg(long, default_value_t = 20)]
     pub runs: usize,
     /// Directory for the clusters' data (default: a new directory under the system temp dir,
@@ -207,8 +214,44 @@ pub fn measure_udp_rtt(n: usize) -> std::io::Result<Samples> {
     Ok(Samples::new(v))
 }
 
+/// Where a run's proposal goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    /// Node 0, the leader, prepared ahead.
+    Leader,
+    /// Node 1, which runs both phases.
+    Other,
+}
+
+/// Waits until every acceptor of `cluster` durably promised the leader's first ballot, then a
+/// little longer for the promises to reach the leader (they leave right after the save).
+fn wait_prepared(cluster: &LocalCluster, nodes: usize) -> Result<(), String> {
+    let leader = Some(Ballot::new(1, 0));
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let promised = (0..nodes).all(|i| {
+            let path = cluster.data_dir(i).join(STORAGE_FILE);
+            matches!(read_storage_file::<Storage>(&path), Ok(Some(s)) if s.promised == leader)
+        });
+        if promised {
+            std::thread::sleep(Duration::from_millis(10));
+            return Ok(());
+        }
+        if Instant::now() > until {
+            return Err("the leader did not prepare within 10 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 /// One fresh cluster, one proposal: the propose-to-decided latency.
-fn one_run(exe: &Path, dir: &Path, retry_ms: u64, value: u64) -> Result<Duration, String> {
+fn one_run(
+    exe: &Path,
+    dir: &Path,
+    retry_ms: u64,
+    value: u64,
+    target: Target,
+) -> Result<Duration, String> {
     let addrs = free_loopback_addrs(3).map_err(|e| e.to_string())?;
     let membership = Membership {
         members: addrs
@@ -222,6 +265,7 @@ fn one_run(exe: &Path, dir: &Path, retry_ms: u64, value: u64) -> Result<Duration
     let mut cluster = LocalCluster::new(exe, dir, membership.clone()).map_err(|e| e.to_string())?;
     cluster.common_args = vec!["--retry-ms".into(), retry_ms.to_string()];
     cluster.start_all().map_err(|e| e.to_string())?;
+    wait_prepared(&cluster, 3)?;
     let cfg = ClientConfig {
         cluster_id: membership.cluster_id(),
         membership,
@@ -234,7 +278,11 @@ fn one_run(exe: &Path, dir: &Path, retry_ms: u64, value: u64) -> Result<Duration
         bind: SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0),
         timeout: Duration::from_secs(10),
     };
-    let result = client::propose(&cfg, value, 0, false, &AtomicBool::new(false));
+    let first = match target {
+        Target::Leader => 0,
+        Target::Other => 1,
+    };
+    let result = client::propose(&cfg, value, first, false, &AtomicBool::new(false));
     drop(cluster);
     let p = result.map_err(|e| e.to_string())?;
     if p.decided != value {
@@ -279,7 +327,7 @@ fn run_bench(args: &BenchArgs, dir: &Path) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let exe = std::env::current_exe().map_err(|e| format!("cannot find the executable: {e}"))?;
     println!(
-        "paxos bench single: {} fresh clusters of 3 nodes on 127.0.0.1, data in {}",
+        "paxos bench single: 2 x {} fresh clusters of 3 nodes on 127.0.0.1, data in {}",
         args.runs,
         dir.display()
     );
@@ -287,67 +335,82 @@ fn run_bench(args: &BenchArgs, dir: &Path) -> Result<(), String> {
     let save = measure_save(dir, 100)?;
     let rename_save = measure_rename_save(dir, 100)?;
     let rtt = measure_udp_rtt(2000).map_err(|e| format!("UDP probe: {e}"))?;
-    let contended = measure_concurrent_fdatasync(dir, 2, 100)
+    let contended = measure_concurrent_fdatasync(dir, 3, 100)
         .map_err(|e| format!("concurrent fdatasync probe: {e}"))?;
-    let mut lat = Vec::with_capacity(args.runs);
+    let (mut leader, mut other) = (Vec::new(), Vec::new());
     for r in 0..args.runs {
-        let run_dir = dir.join(format!("run-{r}"));
-        let l = one_run(&exe, &run_dir, args.retry_ms, 1000 + r as u64)?;
-        let _ = fs::remove_dir_all(&run_dir);
-        lat.push(l);
-    }
-    let lat = Samples::new(lat);
-    println!("propose -> decided, first proposal of each fresh cluster (both phases):");
-    println!(
-        "  p50 {}   p99 {}   min {}   max {}{}",
-        ms(lat.pct(0.5)),
-        ms(lat.pct(0.99)),
-        ms(lat.min()),
-        ms(lat.max()),
-        if args.runs < 100 {
-            format!("   (with {} runs, p99 is the maximum)", args.runs)
-        } else {
-            String::new()
+        for (target, out) in [(Target::Leader, &mut leader), (Target::Other, &mut other)] {
+            let run_dir = dir.join(format!("run-{r}-{target:?}"));
+            let l = one_run(&exe, &run_dir, args.retry_ms, 1000 + r as u64, target)?;
+            let _ = fs::remove_dir_all(&run_dir);
+            out.push(l);
         }
-    );
-    let limit = fsync.pct(0.5) + 3 * rtt.pct(0.5);
+    }
+    let (leader, other) = (Samples::new(leader), Samples::new(other));
+    let (f, t) = (fsync.pct(0.5), rtt.pct(0.5));
     println!("physical limit, measured in this run on the same data dir and interface:");
     println!(
         "  fdatasync of a small file (in place)   p50 {}   p99 {}",
-        ms(fsync.pct(0.5)),
+        ms(f),
         ms(fsync.pct(0.99))
     );
     println!(
         "  UDP loopback round trip                p50 {}   p99 {}",
-        ms(rtt.pct(0.5)),
+        ms(t),
         ms(rtt.pct(0.99))
     );
-    println!(
-        "  limit = 1 fdatasync + 3 round trips (client, phase 1, phase 2) = {}   (latency p50 = \
-         {:.1} x limit)",
-        ms(limit),
-        lat.pct(0.5).as_secs_f64() / limit.as_secs_f64()
+    let note = if args.runs < 100 {
+        format!("   (with {} runs, p99 is the maximum)", args.runs)
+    } else {
+        String::new()
+    };
+    let report = |title: &str, lat: &Samples, limit: Duration, what: &str| {
+        println!("{title}");
+        println!(
+            "  p50 {}   p99 {}   min {}   max {}{note}",
+            ms(lat.pct(0.5)),
+            ms(lat.pct(0.99)),
+            ms(lat.min()),
+            ms(lat.max()),
+        );
+        println!(
+            "  limit = {what} = {}   (p50 = {:.1} x limit)",
+            ms(limit),
+            lat.pct(0.5).as_secs_f64() / limit.as_secs_f64()
+        );
+    };
+    report(
+        "propose -> decided at the leader, prepared ahead (phase 2 only):",
+        &leader,
+        f + 2 * t,
+        "1 fdatasync + 2 round trips (client, phase 2)",
     );
-    let path = 5 * save.pct(0.5) + 3 * rtt.pct(0.5);
-    println!("what this implementation's critical path is made of:");
+    report(
+        "propose -> decided at another proposer (both phases):",
+        &other,
+        2 * f + 3 * t,
+        "2 fdatasyncs + 3 round trips (client, phase 1, phase 2)",
+    );
+    let c = contended.pct(0.5);
+    println!("what this implementation's critical paths are made of:");
     println!(
         "  durable save (one slot written in place, fdatasync)   p50 {}   p99 {}",
         ms(save.pct(0.5)),
         ms(save.pct(0.99))
     );
     println!(
-        "  5 sequential saves + 3 round trips = {}   (one process alone)",
-        ms(path)
+        "  fdatasync while 2 other processes sync the same disk (all 3 nodes save in each \
+         phase)   p50 {}   ({:.1} x alone)",
+        ms(c),
+        c.as_secs_f64() / f.as_secs_f64()
     );
     println!(
-        "  fdatasync while another process syncs the same disk (both peers save in each phase) \
-         p50 {}   ({:.1} x alone)",
-        ms(contended.pct(0.5)),
-        contended.pct(0.5).as_secs_f64() / fsync.pct(0.5).as_secs_f64()
+        "  leader: 1 contended save + 2 round trips = {}",
+        ms(c + 2 * t)
     );
     println!(
-        "  5 contended saves + 3 round trips = {}",
-        ms(5 * contended.pct(0.5) + 3 * rtt.pct(0.5))
+        "  other proposer: 1 save (its new ballot) + 2 contended saves + 3 round trips = {}",
+        ms(save.pct(0.5) + 2 * c + 3 * t)
     );
     println!(
         "  for comparison, a save by temp file + fdatasync + rename + directory fsync: p50 {}   \

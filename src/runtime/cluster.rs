@@ -185,7 +185,10 @@ impl LocalCluster {
 
     /// Starts every member that does not run, with no extra flags.
     pub fn start_all(&mut self) -> io::Result<()> {
-        for i in 0..self.procs.len() {
+        // Last member first: the leader (the first proposer) prepares as soon as it starts, so
+        // it comes up once its acceptors listen. In another order its first `Prepare`s would
+        // be lost and it would prepare again only after its retry timeout.
+        for i in (0..self.procs.len()).rev() {
             if self.procs[i].is_none() {
                 self.start(i, &[])?;
             }

@@ -24,11 +24,15 @@
 //! # The actors
 //!
 //! [`Membership::actor`] builds a member's [`SingleActor`] exactly the way the checked model
-//! (`models/single.rs`, `SingleConfig::actors`) does for the "learners count votes" setting,
-//! with the run-time values of the knobs: real addresses as `Id`s, retry timers on, no round
-//! bound, `Nack`s on, no eager retry and no seeded bug. Clients (`paxos propose`) are the
-//! model's client actor too. So the process runs the very code the checker explored.
+//! (`models/single.rs`, `SingleConfig::actors`) does, taking every protocol knob from the
+//! checked `runtime` configuration ([`runtime_knobs`]): the first proposer leads and prepares
+//! at start, merged nodes send to themselves through the loopback, the proposer informs the
+//! learners (`Chosen`), `Nack`s on, no eager retry, no seeded bug. Only what a model must bound
+//! or abstract differs: real addresses as `Id`s, real retry timers, no round bound. Clients
+//! (`paxos propose`) are the model's client actor too. So the process runs the very code the
+//! checker explored.
 
+use crate::models::single::SingleConfig;
 use crate::single::{Acceptor, Bug, Client, Learner, Node, Proposer, SingleActor, Value};
 use stateright::actor::Id;
 use std::fmt;
@@ -36,6 +40,12 @@ use std::net::SocketAddrV4;
 use std::ops::Range;
 use std::path::Path;
 use std::time::Duration;
+
+/// The protocol knobs of the checked `runtime` configuration (`models/single.rs`), which every
+/// node takes over: how learners learn, whether the first proposer leads, loopback, `Nack`s.
+pub fn runtime_knobs() -> SingleConfig {
+    SingleConfig::named("runtime").expect("the runtime configuration exists")
+}
 
 /// A member's role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -282,28 +292,43 @@ impl Membership {
     /// The actor of member `index` (which must exist).
     pub fn actor(&self, index: usize, timing: &Timing) -> SingleActor {
         let me = self.members[index];
+        let knobs = runtime_knobs();
+        let proposer_index = self
+            .members
+            .iter()
+            .take(index)
+            .filter(|m| m.role.proposes())
+            .count() as u32;
         let proposer = || Proposer {
-            index: self
-                .members
-                .iter()
-                .take(index)
-                .filter(|m| m.role.proposes())
-                .count() as u32,
+            index: proposer_index,
             acceptors: self.acceptors(),
             retry: Some(timing.proposer_retry.clone()),
-            eager_retry: false,
+            eager_retry: knobs.eager_retry,
             max_round: u32::MAX,
-            notify: Vec::new(),
+            notify: if knobs.learn.proposer_notifies() {
+                self.learners()
+            } else {
+                Vec::new()
+            },
+            lead: knobs.leader && proposer_index == 0,
             bug: Bug::None,
         };
         let acceptor = || Acceptor {
-            learners: self.learners(),
-            nacks: true,
-            repromise: false,
+            learners: if knobs.learn.acceptors_notify() {
+                self.learners()
+            } else {
+                Vec::new()
+            },
+            nacks: knobs.nacks,
+            repromise: knobs.repromise,
             bug: Bug::None,
         };
         let learner = || Learner {
-            acceptors: self.acceptors(),
+            acceptors: if knobs.learn.learners_count_votes() {
+                self.acceptors()
+            } else {
+                Vec::new()
+            },
             bug: Bug::None,
         };
         match me.role {
@@ -311,6 +336,7 @@ impl Membership {
                 proposer: Some(proposer()),
                 acceptor: Some(acceptor()),
                 learner: Some(learner()),
+                loopback: knobs.loopback,
             }),
             Role::Proposer => SingleActor::Proposer(proposer()),
             Role::Acceptor => SingleActor::Acceptor(acceptor()),
@@ -354,12 +380,62 @@ mod tests {
             Some(Duration::from_millis(200)..Duration::from_millis(400))
         );
         assert_eq!(p.max_round, u32::MAX);
-        assert!(p.notify.is_empty() && !p.eager_retry);
-        assert_eq!(n.acceptor.unwrap().learners, m.learners());
+        assert_eq!(p.notify, m.learners());
+        assert!(!p.eager_retry && !p.lead && n.loopback);
+        assert!(n.acceptor.unwrap().learners.is_empty());
         assert_eq!(
             SocketAddrV4::from(m.acceptors()[1]),
             "127.0.0.1:7002".parse::<SocketAddrV4>().unwrap()
         );
+    }
+
+    /// `actor` with its ids renamed by `id` and the knobs a model bounds replaced by the model's.
+    fn as_model(actor: SingleActor, id: &dyn Fn(Id) -> Id, model: &SingleActor) -> SingleActor {
+        let ids = |v: Vec<Id>| v.into_iter().map(id).collect::<Vec<_>>();
+        let (SingleActor::Node(n), SingleActor::Node(mn)) = (actor, model) else {
+            panic!("merged nodes")
+        };
+        let mp = mn.proposer.as_ref().unwrap();
+        let (p, a, l) = (n.proposer.unwrap(), n.acceptor.unwrap(), n.learner.unwrap());
+        SingleActor::Node(Node {
+            proposer: Some(Proposer {
+                acceptors: ids(p.acceptors),
+                notify: ids(p.notify),
+                retry: mp.retry.clone(),
+                max_round: mp.max_round,
+                ..p
+            }),
+            acceptor: Some(Acceptor {
+                learners: ids(a.learners),
+                ..a
+            }),
+            learner: Some(Learner {
+                acceptors: ids(l.acceptors),
+                ..l
+            }),
+            loopback: n.loopback,
+        })
+    }
+
+    #[test]
+    fn a_peers_cluster_runs_the_checked_runtime_configuration() {
+        let m = Membership::from_peers("127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003").unwrap();
+        let t = Timing {
+            proposer_retry: retry_range(200),
+            client_retry: retry_range(500),
+        };
+        let model = runtime_knobs().actors();
+        let index = |i: Id| {
+            let a = SocketAddrV4::from(i);
+            Id::from(m.members.iter().position(|x| x.addr == a).unwrap())
+        };
+        for (i, checked) in model.iter().take(3).enumerate() {
+            assert_eq!(
+                as_model(m.actor(i, &t), &index, checked),
+                *checked,
+                "node {i}"
+            );
+        }
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //!
 //! 1. Wait (`poll`) until a datagram arrives, the earliest timer is due, a fault-delayed
 //!    datagram is due, or 100 ms pass (so a shutdown request is noticed promptly).
-//! 2. Drain up to `max_batch` datagrams that are ready. Each is decoded and admitted (see
-//!    below) or dropped and counted; each admitted message goes to [`Actor::on_msg`].
+//! 2. Hand the actor the messages it sent itself in the previous batch (see below), then drain
+//!    up to `max_batch` datagrams that are ready. Each is decoded and admitted (see below) or
+//!    dropped and counted; each admitted message goes to [`Actor::on_msg`].
 //! 3. Fire every timer that is due ([`Actor::on_timeout`]).
 //! 4. **Group commit**: if any step of the batch emitted `Save`, write the *last* saved record
 //!    once, durably (see [`super::storage`]).
@@ -15,6 +16,16 @@
 //! local bookkeeping that nobody outside the process can observe, and applying them at once
 //! means a timer cancelled by a message in this batch cannot fire later in the same batch, just
 //! as in the model. A timer fires at a uniformly random instant within its range.
+//!
+//! # Messages to self
+//!
+//! A message the actor addresses to its own id (a merged node with `loopback`, see
+//! [`Node`](crate::single::Node)) does not go through the socket: the commit puts it on an
+//! in-process queue, and the next iteration hands it back without waiting. That is the
+//! network's delivery without the system calls, and it keeps the model's meaning: the message
+//! is handled in a later step, after the step that sent it is durable. Fault injection does not
+//! apply to it, since it never crosses the network (the model may still lose it; the runtime
+//! is one of the behaviours the model allows).
 //!
 //! # Why save before send
 //!
@@ -53,7 +64,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use stateright::actor::{Actor, Command, Id, Out};
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io;
 use std::net::{SocketAddr, SocketAddrV4, UdpSocket};
@@ -97,10 +108,12 @@ pub struct Counters {
     pub fault_duplicated: u64,
     /// Outgoing copies delayed by fault injection.
     pub fault_delayed: u64,
+    /// Messages the actor sent itself (handed back in the next batch, no datagram).
+    pub looped: u64,
 }
 
 impl Counters {
-    fn fields(&self) -> [(&'static str, u64); 14] {
+    fn fields(&self) -> [(&'static str, u64); 15] {
         [
             ("received", self.received),
             ("sent", self.sent),
@@ -116,6 +129,7 @@ impl Counters {
             ("fault_dropped", self.fault_dropped),
             ("fault_duplicated", self.fault_duplicated),
             ("fault_delayed", self.fault_delayed),
+            ("looped", self.looped),
         ]
     }
 
@@ -141,6 +155,7 @@ impl Counters {
             fault_dropped: get("fault_dropped")?,
             fault_duplicated: get("fault_duplicated")?,
             fault_delayed: get("fault_delayed")?,
+            looped: get("looped")?,
         })
     }
 
@@ -269,6 +284,7 @@ pub struct EventLoop<A: Actor> {
     saved: Option<A::Storage>,
     timers: HashMap<A::Timer, Instant>,
     delayed: Vec<Delayed>,
+    looped: VecDeque<A::Msg>,
     rng: Rng,
     opts: LoopOptions,
     counters: Counters,
@@ -318,6 +334,7 @@ where
             saved: stored,
             timers: HashMap::new(),
             delayed: Vec::new(),
+            looped: VecDeque::new(),
             rng: Rng::from_entropy(),
             opts,
             counters: Counters::default(),
@@ -382,8 +399,14 @@ where
             if let Some(d) = deadline {
                 wake = wake.min(d);
             }
-            self.wait_readable(wake.saturating_duration_since(now));
+            if self.looped.is_empty() {
+                self.wait_readable(wake.saturating_duration_since(now));
+            }
             let mut batch = Batch::new();
+            for msg in std::mem::take(&mut self.looped) {
+                debug!(?msg, "looped back");
+                self.deliver(self.id, msg, &mut batch);
+            }
             self.receive(&mut batch);
             self.fire_timers(&mut batch);
             if batch.events > 0 {
@@ -450,10 +473,14 @@ where
         };
         self.counters.received += 1;
         debug!(%src, ?msg, "recv");
+        self.deliver(src_id, msg, batch);
+    }
+
+    /// One step: the actor handles `msg` from `src`.
+    fn deliver(&mut self, src: Id, msg: A::Msg, batch: &mut Batch<A>) {
         let mut out = Out::new();
         let mut state = Cow::Borrowed(&self.state);
-        self.actor
-            .on_msg(self.id, &mut state, src_id, msg, &mut out);
+        self.actor.on_msg(self.id, &mut state, src, msg, &mut out);
         if let Cow::Owned(s) = state {
             self.state = s;
         }
@@ -545,6 +572,11 @@ where
     }
 
     fn transmit(&mut self, dst: Id, msg: &A::Msg) {
+        if dst == self.id {
+            self.counters.looped += 1;
+            self.looped.push_back(msg.clone());
+            return;
+        }
         let addr = SocketAddrV4::from(dst);
         let bytes = self.ep.codec.encode(self.ep.me, msg);
         debug_assert!(bytes.len() <= MAX_DATAGRAM);
@@ -622,6 +654,7 @@ mod tests {
             fault_dropped: 12,
             fault_duplicated: 13,
             fault_delayed: 14,
+            looped: 15,
         };
         let line = format!("2024 INFO node{{id=0}}: stopped; counters {c}");
         assert_eq!(Counters::parse(&line), Some(c));
@@ -629,7 +662,7 @@ mod tests {
             c.to_string(),
             "received=1 sent=2 batches=3 saves=4 malformed=5 oversized=6 wrong_cluster=7 \
              unauthenticated=8 unknown_sender=9 recv_errors=10 send_errors=11 fault_dropped=12 \
-             fault_duplicated=13 fault_delayed=14"
+             fault_duplicated=13 fault_delayed=14 looped=15"
         );
         assert_eq!(Counters::parse("received=1"), None);
     }

@@ -23,7 +23,7 @@ use std::borrow::Cow;
 /// Configuration of a learner.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Learner {
-    /// The acceptors whose votes count.
+    /// The acceptors whose votes count (none: this learner learns only from `Chosen`).
     pub acceptors: Vec<Id>,
     /// Seeded bug (`Bug::None` outside models and tests).
     pub bug: Bug,

@@ -37,6 +37,12 @@ pub trait Role {
     type State: Clone;
     /// State after (re)start from the last saved storage.
     fn restore(&self, storage: &Option<Storage>) -> Self::State;
+    /// (Re)start: the restored state plus whatever the role does on its own at start (only a
+    /// leading proposer does anything: it prepares ahead).
+    fn start(&self, storage: &Option<Storage>, o: &mut Out1) -> Self::State {
+        let _ = o;
+        self.restore(storage)
+    }
     /// Writes the role's durable part of `state` into `storage`.
     fn durable(&self, state: &Self::State, storage: &mut Storage);
     /// Handles a message (ignoring those not meant for this role).
@@ -176,14 +182,23 @@ impl Actor for SingleActor {
         self.role_name().to_string()
     }
 
-    fn on_start(&self, _id: Id, storage: &Option<Storage>, o: &mut Out1) -> SingleState {
-        match self {
-            SingleActor::Proposer(r) => SingleState::Proposer(r.restore(storage)),
-            SingleActor::Acceptor(r) => SingleState::Acceptor(r.restore(storage)),
-            SingleActor::Learner(r) => SingleState::Learner(r.restore(storage)),
-            SingleActor::Node(r) => SingleState::Node(r.restore(storage)),
-            SingleActor::Client(c) => SingleState::Client(c.start(o)),
+    fn on_start(&self, id: Id, storage: &Option<Storage>, o: &mut Out1) -> SingleState {
+        let state = match self {
+            SingleActor::Proposer(r) => SingleState::Proposer(r.start(storage, o)),
+            SingleActor::Acceptor(r) => SingleState::Acceptor(r.start(storage, o)),
+            SingleActor::Learner(r) => SingleState::Learner(r.start(storage, o)),
+            SingleActor::Node(r) => SingleState::Node(r.start(id, storage, o)),
+            SingleActor::Client(c) => return SingleState::Client(c.start(o)),
+        };
+        // A leader's first ballot is durable before its `Prepare` leaves, like any other.
+        let new = self.storage_of(&state);
+        if new != storage.clone().unwrap_or_default() {
+            let mut saved = Out1::new();
+            saved.save(new);
+            saved.append(o);
+            *o = saved;
         }
+        state
     }
 
     fn on_msg(&self, id: Id, state: &mut Cow<SingleState>, src: Id, msg: Msg, o: &mut Out1) {

@@ -7,6 +7,14 @@
 //! telling its local learner) are delivered locally within the same step, in order, the way a
 //! function call would; only messages for other processes go to the network. A local delivery
 //! cannot be lost or reordered, so this is a refinement of sending them through the network.
+//!
+//! With `loopback` set, a node sends those messages to itself through the network instead, to
+//! be handled in a later step like anyone else's. That costs more interleavings in a model, but
+//! it is what a fast runtime needs: a step's storage is durable before any of its messages
+//! leaves, so a proposer whose own acceptor votes in the same step would make its peers wait
+//! for that `fsync` before they even see the `Accept`. Through the loopback, the node's own
+//! save overlaps its peers' saves instead of preceding them, and the proposer's `Decided`
+//! never waits for the node's learner to record the decision.
 
 use super::acceptor::{Acceptor, AcceptorState};
 use super::learner::{Learner, LearnerState};
@@ -27,6 +35,9 @@ pub struct Node {
     pub acceptor: Option<Acceptor>,
     /// Learner role, if any.
     pub learner: Option<Learner>,
+    /// Whether messages to itself go through the network as separate steps (see the module
+    /// docs) instead of being handled within the step.
+    pub loopback: bool,
 }
 
 /// The state of each role the node runs.
@@ -81,14 +92,24 @@ impl Node {
         }
     }
 
-    /// One message, handed to every role; messages to self are delivered locally.
+    /// (Re)start: every role restores its state, and a leading proposer prepares.
+    pub fn start(&self, id: Id, storage: &Option<Storage>, o: &mut Out1) -> NodeState {
+        let mut step = Out1::new();
+        let state = NodeState {
+            proposer: self.proposer.as_ref().map(|r| r.start(storage, &mut step)),
+            acceptor: self.acceptor.as_ref().map(|r| r.start(storage, &mut step)),
+            learner: self.learner.as_ref().map(|r| r.start(storage, &mut step)),
+        };
+        let mut state = Cow::Owned(state);
+        self.settle(id, &mut state, step, o);
+        state.into_owned()
+    }
+
+    /// One message, handed to every role.
     pub fn on_msg(&self, id: Id, state: &mut Cow<NodeState>, src: Id, msg: Msg, o: &mut Out1) {
-        let mut local = VecDeque::from([(src, msg)]);
-        while let Some((src, msg)) = local.pop_front() {
-            let mut step = Out1::new();
-            self.dispatch(state, src, &msg, &mut step);
-            self.route(id, step, &mut local, o);
-        }
+        let mut step = Out1::new();
+        self.dispatch(state, src, &msg, &mut step);
+        self.settle(id, state, step, o);
     }
 
     /// A timer: only the proposer has one.
@@ -101,6 +122,12 @@ impl Node {
             state,
             |r, st| r.on_timeout(st, timer, &mut step),
         );
+        self.settle(id, state, step, o);
+    }
+
+    /// Routes a role's output, delivering messages to self locally (unless `loopback`) until
+    /// none are left.
+    fn settle(&self, id: Id, state: &mut Cow<NodeState>, step: Out1, o: &mut Out1) {
         let mut local = VecDeque::new();
         self.route(id, step, &mut local, o);
         while let Some((src, msg)) = local.pop_front() {
@@ -138,7 +165,7 @@ impl Node {
     fn route(&self, id: Id, step: Out1, local: &mut VecDeque<(Id, Msg)>, o: &mut Out1) {
         for c in step {
             match c {
-                Command::Send(dst, m) if dst == id => local.push_back((id, m)),
+                Command::Send(dst, m) if dst == id && !self.loopback => local.push_back((id, m)),
                 Command::Send(dst, m) => o.send(dst, m),
                 Command::SetTimer(t, r) => o.set_timer(t, r),
                 Command::CancelTimer(t) => o.cancel_timer(t),

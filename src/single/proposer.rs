@@ -15,6 +15,19 @@
 //! A retry timer (and, when `eager_retry` is set, a `Nack`) restarts phase 1 with a higher
 //! ballot. The highest round used is durable, so a restarted proposer never reuses a ballot.
 //! Rounds are bounded by `max_round` so that models stay finite.
+//!
+//! # A leader prepares ahead
+//!
+//! Phase 1 does not depend on the value: `Prepare(b)` carries none, and the promises only tell
+//! the proposer which value it must adopt, if any. So a proposer configured as the *leader*
+//! (`lead`; the distinguished proposer of section 2.4) runs phase 1 as soon as it starts, before
+//! any client asks, the way a Multi-Paxos leader prepares all instances ahead (section 3). With
+//! a majority of promises and no value yet it waits in [`Phase::Prepared`], its retry timer
+//! cancelled (nothing is stuck: it is waiting for a client, not for acceptors). A client's
+//! `Propose` then starts phase 2 at once: one round trip to the acceptors and one durable vote
+//! on the way to the decision instead of two of each. Safety is unchanged: the value proposed
+//! in phase 2 is chosen from the promises exactly as before, only later. A leader that restarts
+//! prepares again with a new ballot (its round is durable).
 
 use super::msg::{quorum, AcceptorSet, Bug, Msg, Storage, Timer, Value};
 use super::{Out1, Role};
@@ -43,6 +56,9 @@ pub struct Proposer {
     /// "distinguished learner" of "Paxos Made Simple" section 2.3 (empty when acceptors
     /// notify learners directly).
     pub notify: Vec<Id>,
+    /// Whether this proposer is the leader that runs phase 1 at start, before any client asks
+    /// (see the module docs).
+    pub lead: bool,
     /// Seeded bug (`Bug::None` outside models and tests).
     pub bug: Bug,
 }
@@ -58,6 +74,14 @@ pub enum Phase {
         ballot: Ballot,
         /// Acceptors that promised.
         promises: AcceptorSet,
+        /// The vote to adopt (highest ballot among the reported votes).
+        adopt: Option<(Ballot, Value)>,
+    },
+    /// Phase 1 of `ballot` is complete (a majority promised) but no client asked for a value
+    /// yet: the leader waits here (see the module docs).
+    Prepared {
+        /// The prepared ballot.
+        ballot: Ballot,
         /// The vote to adopt (highest ballot among the reported votes).
         adopt: Option<(Ballot, Value)>,
     },
@@ -99,7 +123,9 @@ impl Proposer {
 
     fn current_ballot(state: &ProposerState) -> Option<Ballot> {
         match state.phase {
-            Phase::Preparing { ballot, .. } | Phase::Accepting { ballot, .. } => Some(ballot),
+            Phase::Preparing { ballot, .. }
+            | Phase::Prepared { ballot, .. }
+            | Phase::Accepting { ballot, .. } => Some(ballot),
             _ => None,
         }
     }
@@ -125,6 +151,30 @@ impl Proposer {
         }
     }
 
+    /// Phase 2a, once a majority promised `ballot` and a value is known: propose the adopted
+    /// vote's value, or, when the promises reported none, the client's.
+    fn begin_phase2(
+        &self,
+        st: &mut ProposerState,
+        ballot: Ballot,
+        adopt: Option<(Ballot, Value)>,
+        o: &mut Out1,
+    ) {
+        let own = st.value.expect("phase 2 starts only with a client's value");
+        let value = match adopt {
+            Some((_, v)) if self.bug != Bug::IgnoreAccepted => v,
+            _ => own,
+        };
+        st.phase = Phase::Accepting {
+            ballot,
+            value,
+            accepted: AcceptorSet::default(),
+        };
+        for a in &self.acceptors {
+            o.send(*a, Msg::Accept(ballot, value));
+        }
+    }
+
     /// Which reported vote to adopt: the highest ballot (or, bugged, the lowest).
     fn better(&self, candidate: (Ballot, Value), current: Option<(Ballot, Value)>) -> bool {
         match current {
@@ -147,6 +197,14 @@ impl Role for Proposer {
         }
     }
 
+    fn start(&self, storage: &Option<Storage>, o: &mut Out1) -> ProposerState {
+        let mut st = self.restore(storage);
+        if self.lead {
+            self.start_ballot(&mut st, o);
+        }
+        st
+    }
+
     fn durable(&self, state: &ProposerState, storage: &mut Storage) {
         storage.round = state.round;
     }
@@ -164,8 +222,15 @@ impl Role for Proposer {
                 let st = state.to_mut();
                 st.clients.insert(src);
                 st.value.get_or_insert(v);
-                if st.phase == Phase::Idle {
-                    self.start_ballot(st, o);
+                match st.phase {
+                    Phase::Idle => self.start_ballot(st, o),
+                    Phase::Prepared { ballot, adopt } => {
+                        self.begin_phase2(st, ballot, adopt, o);
+                        if let Some(r) = &self.retry {
+                            o.set_timer(Timer::ProposerRetry, r.clone());
+                        }
+                    }
+                    _ => {}
                 }
             }
             Msg::Promise(b, vote) => {
@@ -192,26 +257,20 @@ impl Role for Proposer {
                         adopt = Some(vote);
                     }
                 }
-                if promises.len() >= quorum(self.acceptors.len(), self.bug) {
-                    let own = st.value.expect("a proposer only prepares with a value");
-                    let value = match adopt {
-                        Some((_, v)) if self.bug != Bug::IgnoreAccepted => v,
-                        _ => own,
-                    };
-                    st.phase = Phase::Accepting {
-                        ballot,
-                        value,
-                        accepted: AcceptorSet::default(),
-                    };
-                    for a in &self.acceptors {
-                        o.send(*a, Msg::Accept(ballot, value));
-                    }
-                } else {
+                if promises.len() < quorum(self.acceptors.len(), self.bug) {
                     st.phase = Phase::Preparing {
                         ballot,
                         promises,
                         adopt,
                     };
+                } else if st.value.is_some() {
+                    self.begin_phase2(st, ballot, adopt, o);
+                } else {
+                    // The leader prepared ahead: wait for a client, not for a timeout.
+                    st.phase = Phase::Prepared { ballot, adopt };
+                    if self.retry.is_some() {
+                        o.cancel_timer(Timer::ProposerRetry);
+                    }
                 }
             }
             Msg::Accepted(b, v) => {
