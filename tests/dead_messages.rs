@@ -87,6 +87,13 @@ fn dead_messages_stay_dead_with_timers_nacks_and_duplication() {
     );
 }
 
+#[test]
+fn dead_messages_stay_dead_in_the_runtime_configuration() {
+    // A leader that prepares at start (a prepared leader ignores later promises), messages to
+    // self through the network, learners informed by `Chosen` only, `Nack`s and retries.
+    assert_eq!(dead_stays_dead(named("runtime")), (27_284_463, 87_515_106));
+}
+
 /// Pruning changes counts, never verdicts: every property has the same status with and
 /// without it.
 #[test]

@@ -305,3 +305,79 @@ fn invalid_configurations_are_explained() {
         "--clients 0: at least one client is needed to propose a value"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The configuration the runtime runs (`paxos node`): a leader that prepares at start, loopback.
+
+#[test]
+fn runtime_is_pinned_and_every_property_holds() {
+    let r = check(SingleConfig::named("runtime").unwrap(), Strategy::Dfs);
+    assert_eq!(r.unique_states, 418_334);
+    let mut expected = SAFETY_HOLDS.to_vec();
+    expected.push(("value-chosen", "found"));
+    expected.push(("second-proposer-completes", "found"));
+    assert_eq!(statuses(&r), owned(&expected));
+}
+
+#[test]
+fn the_leader_prepares_at_start_and_saves_its_ballot_first() {
+    let m = model("runtime");
+    let s = init(&m);
+    // N0's proposer started ballot 1.0 before any client asked, durably.
+    let SingleState::Node(n0) = &*s.actor_states[0] else {
+        panic!("a node")
+    };
+    let p = n0.proposer.as_ref().unwrap();
+    assert_eq!(p.round, 1);
+    assert_eq!(p.value, None);
+    assert_eq!(
+        format!("{:?}", p.phase),
+        "Preparing { ballot: 1.0, promises: {}, adopt: None }"
+    );
+    assert_eq!(s.actor_storages[0].as_ref().map(|st| st.round), Some(1));
+    // Its own acceptor gets the Prepare through the network (loopback), like the others.
+    let mut prepares: Vec<(usize, usize)> = s
+        .network
+        .iter_deliverable()
+        .filter(|e| matches!(e.msg, Msg::Prepare(b) if *b == B10))
+        .map(|e| (usize::from(e.src), usize::from(e.dst)))
+        .collect();
+    prepares.sort();
+    assert_eq!(prepares, vec![(0, 0), (0, 1), (0, 2)]);
+    // The other nodes only restored their (empty) state.
+    for i in 1..3 {
+        let SingleState::Node(n) = &*s.actor_states[i] else {
+            panic!("a node")
+        };
+        assert_eq!(n.proposer.as_ref().unwrap().round, 0);
+        assert_eq!(s.actor_storages[i], None);
+    }
+}
+
+#[test]
+fn a_prepared_leader_needs_phase_2_only() {
+    // The shortest way to a chosen value: phase 1 runs before the client asks (steps 1-4: the
+    // leader's own promise comes back through the loopback, N1's makes the majority), so the
+    // client's proposal goes straight to Accept and two votes choose it.
+    let m = model("runtime");
+    let c = m
+        .clone()
+        .only("value-chosen")
+        .checker()
+        .threads(1)
+        .spawn_bfs()
+        .join();
+    let path = c.discovery("value-chosen").unwrap();
+    assert_eq!(
+        m.format_trace(&path),
+        vec![
+            "1. N0 -> N0 Prepare(1.0)",
+            "2. N0 -> N0 Promise(1.0, none)",
+            "3. N0 -> N1 Prepare(1.0)",
+            "4. N1 -> N0 Promise(1.0, none)",
+            "5. C0 -> N0 Propose(1)",
+            "6. N0 -> N0 Accept(1.0, 1)",
+            "7. N0 -> N1 Accept(1.0, 1)",
+        ]
+    );
+}

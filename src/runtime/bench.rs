@@ -14,7 +14,9 @@
 //!   first) plus three round trips (client, phase 1, phase 2).
 //!
 //! The limits are measured in the same run, on the same data directory (an in-place write and
-//! `fdatasync` of a small file) and the same interface (a UDP ping-pong between two threads).
+//! `fdatasync` of a small file) and the same interface (a UDP ping-pong between two threads
+//! pinned to two cores, as two nodes working at the same moment are; the same ping-pong on one
+//! core, where a hop is a mere context switch, is printed for comparison).
 //! The bench also prints what this implementation's critical paths are made of, so the gap is
 //! explained rather than guessed: a durable save here is one in-place write + `fdatasync` (see
 //! [`storage`](super::storage)); the three nodes save at the same moment in each phase, on one
@@ -184,34 +186,74 @@ pub fn measure_rename_save(dir: &Path, n: usize) -> Result<Samples, String> {
     samples
 }
 
-/// UDP round trips between two loopback sockets served by two threads, `n` times.
-pub fn measure_udp_rtt(n: usize) -> std::io::Result<Samples> {
+/// Where the two ends of a round-trip probe run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cores {
+    /// Each end pinned to its own core, as two cluster nodes that work at the same time are.
+    Two,
+    /// Both ends pinned to one core: every hop is a context switch, no cross-core wake-up.
+    One,
+}
+
+/// Pins the calling thread to `cpu`; whether that worked.
+fn pin_to(cpu: usize) -> bool {
+    // SAFETY: `set` is a zeroed cpu_set_t that CPU_SET fills; pid 0 is the calling thread.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0
+    }
+}
+
+/// UDP round trips between two loopback sockets served by two threads placed on `cores`, `n`
+/// times back to back; `None` when the threads cannot be placed so (one core only).
+pub fn measure_udp_rtt(n: usize, cores: Cores) -> std::io::Result<Option<Samples>> {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores == Cores::Two && cpus < 2 {
+        return Ok(None);
+    }
+    let echo_cpu = match cores {
+        Cores::Two => 1,
+        Cores::One => 0,
+    };
     let echo = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))?;
     let echo_addr = echo.local_addr()?;
     echo.set_read_timeout(Some(Duration::from_secs(5)))?;
     let server = std::thread::spawn(move || {
+        if !pin_to(echo_cpu) {
+            return false;
+        }
         let mut buf = [0u8; 64];
         for _ in 0..n {
             match echo.recv_from(&mut buf) {
                 Ok((k, src)) => {
                     let _ = echo.send_to(&buf[..k], src);
                 }
-                Err(_) => return,
+                Err(_) => return true,
             }
         }
+        true
     });
-    let s = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))?;
-    s.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let mut buf = [0u8; 64];
-    let mut v = Vec::with_capacity(n);
-    for _ in 0..n {
-        let t = Instant::now();
-        s.send_to(&[7u8; 40], echo_addr)?;
-        s.recv_from(&mut buf)?;
-        v.push(t.elapsed());
-    }
-    let _ = server.join();
-    Ok(Samples::new(v))
+    // The probe runs on a thread of its own, so the caller's affinity stays untouched.
+    let client = std::thread::spawn(move || -> std::io::Result<Option<Vec<Duration>>> {
+        if !pin_to(0) {
+            return Ok(None);
+        }
+        let s = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))?;
+        s.set_read_timeout(Some(Duration::from_secs(5)))?;
+        let mut buf = [0u8; 64];
+        let mut v = Vec::with_capacity(n);
+        for _ in 0..n {
+            let t = Instant::now();
+            s.send_to(&[7u8; 40], echo_addr)?;
+            s.recv_from(&mut buf)?;
+            v.push(t.elapsed());
+        }
+        Ok(Some(v))
+    });
+    let v = client.join().expect("probe thread")?;
+    let pinned = server.join().expect("echo thread");
+    Ok(v.filter(|_| pinned).map(Samples::new))
 }
 
 /// Where a run's proposal goes.
@@ -334,7 +376,11 @@ fn run_bench(args: &BenchArgs, dir: &Path) -> Result<(), String> {
     let fsync = measure_fdatasync(dir, 100).map_err(|e| format!("fdatasync probe: {e}"))?;
     let save = measure_save(dir, 100)?;
     let rename_save = measure_rename_save(dir, 100)?;
-    let rtt = measure_udp_rtt(2000).map_err(|e| format!("UDP probe: {e}"))?;
+    let rtt2 = measure_udp_rtt(2000, Cores::Two).map_err(|e| format!("UDP probe: {e}"))?;
+    let rtt1 = measure_udp_rtt(2000, Cores::One)
+        .map_err(|e| format!("UDP probe: {e}"))?
+        .ok_or("UDP probe: cannot pin a thread to core 0")?;
+    let rtt = rtt2.clone().unwrap_or_else(|| rtt1.clone());
     let contended = measure_concurrent_fdatasync(dir, 3, 100)
         .map_err(|e| format!("concurrent fdatasync probe: {e}"))?;
     let (mut leader, mut other) = (Vec::new(), Vec::new());
@@ -354,10 +400,24 @@ fn run_bench(args: &BenchArgs, dir: &Path) -> Result<(), String> {
         ms(f),
         ms(fsync.pct(0.99))
     );
+    match &rtt2 {
+        Some(r) => println!(
+            "  UDP loopback round trip, two cores     p50 {}   p99 {}   (the limit uses this: \
+             nodes that work at once run on different cores)",
+            ms(r.pct(0.5)),
+            ms(r.pct(0.99))
+        ),
+        None => println!("  UDP loopback round trip, two cores     (one core only: not measured)"),
+    }
     println!(
-        "  UDP loopback round trip                p50 {}   p99 {}",
-        ms(t),
-        ms(rtt.pct(0.99))
+        "  UDP loopback round trip, one core      p50 {}   p99 {}   (for comparison{})",
+        ms(rtt1.pct(0.5)),
+        ms(rtt1.pct(0.99)),
+        if rtt2.is_some() {
+            ""
+        } else {
+            "; the limit uses this"
+        }
     );
     let note = if args.runs < 100 {
         format!("   (with {} runs, p99 is the maximum)", args.runs)

@@ -10,7 +10,8 @@
 //! 3. Fire every timer that is due ([`Actor::on_timeout`]).
 //! 4. **Group commit**: if any step of the batch emitted `Save`, write the *last* saved record
 //!    once, durably (see [`super::storage`]).
-//! 5. Only then send every message the batch produced, in order.
+//! 5. Only then send every message the batch produced, in order, with one `sendmmsg` call
+//!    (so the first peer woken cannot hold up the datagrams to the others).
 //!
 //! Timer commands (`SetTimer`, `CancelTimer`) are applied as each step emits them: timers are
 //! local bookkeeping that nobody outside the process can observe, and applying them at once
@@ -285,6 +286,7 @@ pub struct EventLoop<A: Actor> {
     timers: HashMap<A::Timer, Instant>,
     delayed: Vec<Delayed>,
     looped: VecDeque<A::Msg>,
+    outbox: Vec<(SocketAddrV4, Vec<u8>)>,
     rng: Rng,
     opts: LoopOptions,
     counters: Counters,
@@ -335,6 +337,7 @@ where
             timers: HashMap::new(),
             delayed: Vec::new(),
             looped: VecDeque::new(),
+            outbox: Vec::new(),
             rng: Rng::from_entropy(),
             opts,
             counters: Counters::default(),
@@ -568,6 +571,7 @@ where
         for (dst, msg) in batch.sends {
             self.transmit(dst, &msg);
         }
+        self.flush_outbox();
         Ok(())
     }
 
@@ -620,16 +624,78 @@ where
         for d in due {
             self.send_now(d.dst, &d.bytes);
         }
+        self.flush_outbox();
     }
 
+    /// Queues a datagram for [`Self::flush_outbox`].
     fn send_now(&mut self, dst: SocketAddrV4, bytes: &[u8]) {
-        match self.ep.socket.send_to(bytes, dst) {
-            Ok(_) => self.counters.sent += 1,
-            Err(e) => {
+        self.outbox.push((dst, bytes.to_vec()));
+    }
+
+    /// Sends every queued datagram with as few `sendmmsg` calls as possible: one system call
+    /// for a whole batch, so that the first peer woken cannot delay the datagrams to the others
+    /// (on a busy machine it may take over this process's CPU at once).
+    fn flush_outbox(&mut self) {
+        let out = std::mem::take(&mut self.outbox);
+        let mut start = 0;
+        while start < out.len() {
+            let items = &out[start..];
+            let addrs: Vec<libc::sockaddr_in> = items.iter().map(|(a, _)| sockaddr(a)).collect();
+            let mut iovs: Vec<libc::iovec> = items
+                .iter()
+                .map(|(_, b)| libc::iovec {
+                    iov_base: b.as_ptr() as *mut libc::c_void,
+                    iov_len: b.len(),
+                })
+                .collect();
+            let mut hdrs: Vec<libc::mmsghdr> = (0..items.len())
+                .map(|i| {
+                    // SAFETY: mmsghdr is a plain C struct for which all-zero is a valid value.
+                    let mut h: libc::mmsghdr = unsafe { std::mem::zeroed() };
+                    h.msg_hdr.msg_name = &addrs[i] as *const libc::sockaddr_in as *mut libc::c_void;
+                    h.msg_hdr.msg_namelen = std::mem::size_of::<libc::sockaddr_in>() as u32;
+                    // SAFETY: `i` is in bounds and `iovs` is not resized while `hdrs` lives.
+                    h.msg_hdr.msg_iov = unsafe { iovs.as_mut_ptr().add(i) };
+                    h.msg_hdr.msg_iovlen = 1;
+                    h
+                })
+                .collect();
+            // SAFETY: every header points at an address and one iovec over a buffer, all of
+            // which outlive the call; the count is the headers' length.
+            let n = unsafe {
+                libc::sendmmsg(
+                    self.ep.socket.as_raw_fd(),
+                    hdrs.as_mut_ptr(),
+                    hdrs.len() as libc::c_uint,
+                    0,
+                )
+            };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                // The first datagram failed: count it and go on with the rest.
                 self.counters.send_errors += 1;
-                debug!(%dst, error = %e, "send failed");
+                debug!(dst = %items[0].0, error = %e, "send failed");
+                start += 1;
+            } else {
+                self.counters.sent += n as u64;
+                start += n as usize;
             }
         }
+    }
+}
+
+/// The C socket address of `a`.
+fn sockaddr(a: &SocketAddrV4) -> libc::sockaddr_in {
+    libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: a.port().to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(*a.ip()).to_be(),
+        },
+        sin_zero: [0; 8],
     }
 }
 

@@ -293,11 +293,12 @@ impl Role for Proposer {
                 accepted.insert(idx);
                 if accepted.len() >= quorum(self.acceptors.len(), self.bug) {
                     st.phase = Phase::Decided(value);
-                    for l in &self.notify {
-                        o.send(*l, Msg::Chosen(ballot, value));
-                    }
+                    // Clients first: they wait for this answer; the learners' news can follow.
                     for c in std::mem::take(&mut st.clients) {
                         o.send(c, Msg::Decided(value));
+                    }
+                    for l in &self.notify {
+                        o.send(*l, Msg::Chosen(ballot, value));
                     }
                     if self.retry.is_some() {
                         o.cancel_timer(Timer::ProposerRetry);
