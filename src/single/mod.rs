@@ -117,6 +117,14 @@ impl SingleState {
     }
 }
 
+/// Puts `Save(record)` before every command already in `o` (save before send).
+fn save_first(record: Storage, o: &mut Out1) {
+    let mut saved = Out1::new();
+    saved.save(record);
+    saved.append(o);
+    *o = saved;
+}
+
 /// Runs `f` on the inner state of variant `V`, writing back only if it changed.
 macro_rules! delegate {
     ($state:expr, $variant:ident, |$st:ident| $body:expr) => {{
@@ -151,10 +159,7 @@ impl SingleActor {
         if let Cow::Owned(after) = after {
             let new = self.storage_of(after);
             if new != self.storage_of(before) {
-                let mut saved = Out1::new();
-                saved.save(new);
-                saved.append(o);
-                *o = saved;
+                save_first(new, o);
             }
         }
     }
@@ -193,10 +198,7 @@ impl Actor for SingleActor {
         // A leader's first ballot is durable before its `Prepare` leaves, like any other.
         let new = self.storage_of(&state);
         if new != storage.clone().unwrap_or_default() {
-            let mut saved = Out1::new();
-            saved.save(new);
-            saved.append(o);
-            *o = saved;
+            save_first(new, o);
         }
         state
     }

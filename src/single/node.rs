@@ -70,15 +70,6 @@ fn with_role<R: Role>(
 }
 
 impl Node {
-    /// Restores every role from storage.
-    pub fn restore(&self, storage: &Option<Storage>) -> NodeState {
-        NodeState {
-            proposer: self.proposer.as_ref().map(|r| r.restore(storage)),
-            acceptor: self.acceptor.as_ref().map(|r| r.restore(storage)),
-            learner: self.learner.as_ref().map(|r| r.restore(storage)),
-        }
-    }
-
     /// Each role writes its durable part.
     pub fn durable(&self, state: &NodeState, storage: &mut Storage) {
         if let (Some(r), Some(s)) = (&self.proposer, &state.proposer) {
