@@ -267,9 +267,9 @@ fn sometimes_properties_depend_on_the_configuration() {
     assert!(!names.contains(&"second-proposer-completes"));
 }
 
-#[test]
-fn shortest_example_of_a_chosen_value() {
-    let m = model("compat");
+/// The shortest path to a chosen value in configuration `name`, as trace lines.
+fn shortest_chosen(name: &str) -> Vec<String> {
+    let m = model(name);
     let c = m
         .clone()
         .only("value-chosen")
@@ -277,9 +277,13 @@ fn shortest_example_of_a_chosen_value() {
         .threads(1)
         .spawn_bfs()
         .join();
-    let path = c.discovery("value-chosen").unwrap();
+    m.format_trace(&c.discovery("value-chosen").unwrap())
+}
+
+#[test]
+fn shortest_example_of_a_chosen_value() {
     assert_eq!(
-        m.format_trace(&path),
+        shortest_chosen("compat"),
         vec![
             "1. C0 -> N0 Propose(1)",
             "2. N0 -> N1 Prepare(1.0)",
@@ -359,17 +363,8 @@ fn a_prepared_leader_needs_phase_2_only() {
     // The shortest way to a chosen value: phase 1 runs before the client asks (steps 1-4: the
     // leader's own promise comes back through the loopback, N1's makes the majority), so the
     // client's proposal goes straight to Accept and two votes choose it.
-    let m = model("runtime");
-    let c = m
-        .clone()
-        .only("value-chosen")
-        .checker()
-        .threads(1)
-        .spawn_bfs()
-        .join();
-    let path = c.discovery("value-chosen").unwrap();
     assert_eq!(
-        m.format_trace(&path),
+        shortest_chosen("runtime"),
         vec![
             "1. N0 -> N0 Prepare(1.0)",
             "2. N0 -> N0 Promise(1.0, none)",
