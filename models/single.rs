@@ -408,43 +408,76 @@ impl SingleConfig {
         p + self.acceptors + l + self.clients
     }
 
-    /// The actors of this configuration (also used by the runtime for one node).
-    pub fn actors(&self) -> Vec<SingleActor> {
-        let lay = self.layout();
-        let retry = self.timers.then(model_timeout);
-        let client_retry = self.client_retry.then(model_timeout);
-        let proposer = |index: usize| Proposer {
-            index: index as u32,
-            acceptors: lay.acceptors.clone(),
-            retry: retry.clone(),
+    /// Proposer number `index` with this configuration's protocol knobs, among `acceptors`
+    /// and `learners`. `retry` and `max_round` are passed in: a model abstracts the one and
+    /// bounds the other, the runtime does neither (`src/runtime/config.rs` builds its nodes
+    /// with these same three functions).
+    pub fn proposer_role(
+        &self,
+        index: u32,
+        acceptors: &[Id],
+        learners: &[Id],
+        retry: Option<std::ops::Range<std::time::Duration>>,
+        max_round: u32,
+    ) -> Proposer {
+        Proposer {
+            index,
+            acceptors: acceptors.to_vec(),
+            retry,
             eager_retry: self.eager_retry,
-            max_round: self.max_round,
+            max_round,
             notify: if self.learn.proposer_notifies() {
-                lay.learners.clone()
+                learners.to_vec()
             } else {
                 Vec::new()
             },
             lead: self.leader && index == 0,
             bug: self.bug,
-        };
-        let acceptor = || Acceptor {
+        }
+    }
+
+    /// An acceptor with this configuration's protocol knobs, voting for `learners`.
+    pub fn acceptor_role(&self, learners: &[Id]) -> Acceptor {
+        Acceptor {
             learners: if self.learn.acceptors_notify() {
-                lay.learners.clone()
+                learners.to_vec()
             } else {
                 Vec::new()
             },
             nacks: self.nacks,
             repromise: self.repromise,
             bug: self.bug,
-        };
-        let learner = || Learner {
+        }
+    }
+
+    /// A learner with this configuration's protocol knobs, counting `acceptors`' votes.
+    pub fn learner_role(&self, acceptors: &[Id]) -> Learner {
+        Learner {
             acceptors: if self.learn.learners_count_votes() {
-                lay.acceptors.clone()
+                acceptors.to_vec()
             } else {
                 Vec::new()
             },
             bug: self.bug,
+        }
+    }
+
+    /// The actors of this configuration.
+    pub fn actors(&self) -> Vec<SingleActor> {
+        let lay = self.layout();
+        let retry = self.timers.then(model_timeout);
+        let client_retry = self.client_retry.then(model_timeout);
+        let proposer = |index: usize| {
+            self.proposer_role(
+                index as u32,
+                &lay.acceptors,
+                &lay.learners,
+                retry.clone(),
+                self.max_round,
+            )
         };
+        let acceptor = || self.acceptor_role(&lay.learners);
+        let learner = || self.learner_role(&lay.acceptors);
         let mut actors = Vec::new();
         let mut client_no = 0;
         for (i, kind) in lay.kinds.iter().enumerate() {

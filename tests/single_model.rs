@@ -51,41 +51,41 @@ const SAFETY_HOLDS: [(&str, &str); 7] = [
     ("linearizable", "holds"),
 ];
 
+/// Checks the named configuration: exactly `states` unique states, every safety property
+/// holds, and exactly the sometimes-properties `found` are found, in this order.
+fn pinned(name: &str, strategy: Strategy, states: usize, found: &[&str]) -> run::Report {
+    let r = check(SingleConfig::named(name).unwrap(), strategy);
+    assert_eq!(r.unique_states, states, "{name}");
+    let mut expected = SAFETY_HOLDS.to_vec();
+    expected.extend(found.iter().map(|p| (*p, "found")));
+    assert_eq!(statuses(&r), owned(&expected), "{name}");
+    r
+}
+
 #[test]
 fn compat_is_pinned_and_every_property_holds() {
-    let cfg = SingleConfig::named("compat").unwrap();
-    let bfs = check(cfg.clone(), Strategy::Bfs);
-    assert_eq!(bfs.unique_states, 2_720);
+    let found = ["value-chosen", "second-proposer-completes"];
+    let bfs = pinned("compat", Strategy::Bfs, 2_720, &found);
     assert_eq!(bfs.max_depth, 20);
-    let mut expected = SAFETY_HOLDS.to_vec();
-    expected.push(("value-chosen", "found"));
-    expected.push(("second-proposer-completes", "found"));
-    assert_eq!(statuses(&bfs), owned(&expected));
     assert!(bfs.ok());
     // DFS visits the same state space.
-    let dfs = check(cfg, Strategy::Dfs);
-    assert_eq!(dfs.unique_states, 2_720);
+    pinned("compat", Strategy::Dfs, 2_720, &found);
 }
 
 #[test]
 fn roles_is_pinned_and_every_property_holds() {
-    let r = check(SingleConfig::named("roles").unwrap(), Strategy::Dfs);
-    assert_eq!(r.unique_states, 196_513);
-    let mut expected = SAFETY_HOLDS.to_vec();
-    expected.push(("value-chosen", "found"));
-    expected.push(("second-proposer-completes", "found"));
-    assert_eq!(statuses(&r), owned(&expected));
+    let found = ["value-chosen", "second-proposer-completes"];
+    pinned("roles", Strategy::Dfs, 196_513, &found);
 }
 
 #[test]
 fn faults_is_pinned_and_every_property_holds() {
-    let r = check(SingleConfig::named("faults").unwrap(), Strategy::Dfs);
-    assert_eq!(r.unique_states, 2_744_072);
-    let mut expected = SAFETY_HOLDS.to_vec();
-    expected.push(("value-chosen", "found"));
-    expected.push(("chosen-after-recovery", "found"));
-    expected.push(("second-proposer-completes", "found"));
-    assert_eq!(statuses(&r), owned(&expected));
+    let found = [
+        "value-chosen",
+        "chosen-after-recovery",
+        "second-proposer-completes",
+    ];
+    pinned("faults", Strategy::Dfs, 2_744_072, &found);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -315,12 +315,8 @@ fn invalid_configurations_are_explained() {
 
 #[test]
 fn runtime_is_pinned_and_every_property_holds() {
-    let r = check(SingleConfig::named("runtime").unwrap(), Strategy::Dfs);
-    assert_eq!(r.unique_states, 418_334);
-    let mut expected = SAFETY_HOLDS.to_vec();
-    expected.push(("value-chosen", "found"));
-    expected.push(("second-proposer-completes", "found"));
-    assert_eq!(statuses(&r), owned(&expected));
+    let found = ["value-chosen", "second-proposer-completes"];
+    pinned("runtime", Strategy::Dfs, 418_334, &found);
 }
 
 #[test]

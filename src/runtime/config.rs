@@ -33,7 +33,7 @@
 //! checker explored.
 
 use crate::models::single::SingleConfig;
-use crate::single::{Acceptor, Bug, Client, Learner, Node, Proposer, SingleActor, Value};
+use crate::single::{Client, Node, SingleActor, Value};
 use stateright::actor::Id;
 use std::fmt;
 use std::net::SocketAddrV4;
@@ -299,38 +299,18 @@ impl Membership {
             .take(index)
             .filter(|m| m.role.proposes())
             .count() as u32;
-        let proposer = || Proposer {
-            index: proposer_index,
-            acceptors: self.acceptors(),
-            retry: Some(timing.proposer_retry.clone()),
-            eager_retry: knobs.eager_retry,
-            max_round: u32::MAX,
-            notify: if knobs.learn.proposer_notifies() {
-                self.learners()
-            } else {
-                Vec::new()
-            },
-            lead: knobs.leader && proposer_index == 0,
-            bug: Bug::None,
+        let (acceptors, learners) = (self.acceptors(), self.learners());
+        let proposer = || {
+            knobs.proposer_role(
+                proposer_index,
+                &acceptors,
+                &learners,
+                Some(timing.proposer_retry.clone()),
+                u32::MAX,
+            )
         };
-        let acceptor = || Acceptor {
-            learners: if knobs.learn.acceptors_notify() {
-                self.learners()
-            } else {
-                Vec::new()
-            },
-            nacks: knobs.nacks,
-            repromise: knobs.repromise,
-            bug: Bug::None,
-        };
-        let learner = || Learner {
-            acceptors: if knobs.learn.learners_count_votes() {
-                self.acceptors()
-            } else {
-                Vec::new()
-            },
-            bug: Bug::None,
-        };
+        let acceptor = || knobs.acceptor_role(&learners);
+        let learner = || knobs.learner_role(&acceptors);
         match me.role {
             Role::Node => SingleActor::Node(Node {
                 proposer: Some(proposer()),
@@ -360,6 +340,7 @@ impl Membership {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::single::{Acceptor, Learner, Proposer};
 
     #[test]
     fn peers_make_merged_nodes_with_proposer_indexes_in_order() {

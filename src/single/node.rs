@@ -13,8 +13,9 @@
 //! it is what a fast runtime needs: a step's storage is durable before any of its messages
 //! leaves, so a proposer whose own acceptor votes in the same step would make its peers wait
 //! for that `fsync` before they even see the `Accept`. Through the loopback, the node's own
-//! save overlaps its peers' saves instead of preceding them, and the proposer's `Decided`
-//! never waits for the node's learner to record the decision.
+//! save overlaps its peers' saves instead of preceding them, and (with learners that learn from
+//! `Chosen` only) the proposer's `Decided` never waits for the node's learner to record the
+//! decision.
 
 use super::acceptor::{Acceptor, AcceptorState};
 use super::learner::{Learner, LearnerState};
