@@ -249,6 +249,10 @@ pub struct SingleConfig {
     /// Whether merged nodes send messages to themselves through the network rather than
     /// handling them within the step (see [`Node::loopback`](crate::single::node::Node)).
     pub loopback: bool,
+    /// A decided proposer announces `Chosen` to the learners again whenever a client asks it
+    /// (`Propose`) or its node (`Query`): the learners' catch-up (see
+    /// [`Proposer::catch_up`](crate::single::Proposer)).
+    pub catch_up: bool,
     /// Seeded bug.
     #[serde(serialize_with = "ser_bug")]
     pub bug: Bug,
@@ -290,6 +294,7 @@ impl SingleConfig {
                 repromise: false,
                 leader: false,
                 loopback: false,
+                catch_up: false,
                 bug: Bug::None,
                 record_phase1: false,
             }),
@@ -331,6 +336,7 @@ impl SingleConfig {
                 learn: LearnMode::Chosen,
                 leader: true,
                 loopback: true,
+                catch_up: true,
                 ..Self::named("compat").unwrap()
             }),
             _ => None,
@@ -432,6 +438,7 @@ impl SingleConfig {
                 Vec::new()
             },
             lead: self.leader && index == 0,
+            catch_up: self.catch_up,
             bug: self.bug,
         }
     }
@@ -564,6 +571,9 @@ impl SingleConfig {
         }
         if self.loopback {
             s += ", loopback";
+        }
+        if self.catch_up {
+            s += ", learner catch-up";
         }
         if self.bug != Bug::None {
             s += &format!(", BUG {}", self.bug.name());
@@ -997,6 +1007,25 @@ impl SingleModel {
                 m.live_acceptors(s)
                     .all(|(a, st)| st.promised >= s.history.max_promised[a])
             }),
+            Property::always(
+                "round-durability",
+                |m: &SingleModel, s: &SingleModelState| {
+                    // With shared ballots a `Prepare` does not name its proposer.
+                    m.cfg.bug == Bug::SharedBallots
+                        || m.layout.proposers.iter().all(|id| {
+                            let i = usize::from(*id);
+                            let p = m.layout.proposer_index(*id) as u32;
+                            s.crashed[i]
+                                || s.actor_states[i].proposer().is_none_or(|st| {
+                                    s.history
+                                        .prepares
+                                        .iter()
+                                        .filter(|b| b.proposer == p)
+                                        .all(|b| b.round <= st.round)
+                                })
+                        })
+                },
+            ),
             Property::always("ballot-safety", |m: &SingleModel, s: &SingleModelState| {
                 s.history.chosen(m.cfg.acceptors).iter().all(|(b, v)| {
                     s.history

@@ -22,6 +22,17 @@ pub struct Ballot {
 }
 
 impl Ballot {
+    /// The highest round a ballot may have. A proposer never starts a round above it (it stops
+    /// retrying instead of wrapping around to round 0, which would reuse ballots), and a
+    /// message carrying a higher round is outside the protocol's range and dropped: accepting
+    /// a promise for round `u32::MAX` would leave no ballot that can out-bid it.
+    pub const MAX_ROUND: u32 = u32::MAX - 1;
+
+    /// Whether the round is at most [`Ballot::MAX_ROUND`].
+    pub const fn in_range(self) -> bool {
+        self.round <= Self::MAX_ROUND
+    }
+
     /// The ballot `round.proposer`.
     pub const fn new(round: u32, proposer: u32) -> Self {
         Ballot { round, proposer }

@@ -10,8 +10,8 @@ use paxos::models::single::{
 };
 use paxos::runtime::bench::{bench_main, BenchArgs};
 use paxos::runtime::cli::{
-    cluster_main, learn_main, node_main, propose_main, ClusterArgs, LearnArgs, NodeArgs,
-    ProposeArgs,
+    cluster_main, learn_main, new_cluster_main, node_main, propose_main, status_main,
+    ClusterArgs, LearnArgs, NewClusterArgs, NodeArgs, ProposeArgs, StatusArgs,
 };
 use paxos::single::Bug;
 use std::process::ExitCode;
@@ -38,14 +38,18 @@ enum Command {
     Explore(ExploreArgs),
     /// Check the abstract voting-level spec of Paxos (Lamport's Paxos.tla) exhaustively.
     Spec(SpecArgs),
-    /// Run one Paxos node over UDP with durable storage.
+    /// Create a cluster's shared files: cluster file (members, incarnation) and keys.
+    NewCluster(NewClusterArgs),
+    /// Initialise (--init) or run one Paxos node over UDP with durable storage.
     Node(NodeArgs),
     /// Start a local cluster of node processes on 127.0.0.1.
     Cluster(ClusterArgs),
     /// Ask a cluster to decide VALUE; prints the chosen value (which may differ).
     Propose(ProposeArgs),
-    /// Ask a cluster's learners for the decided value.
+    /// Ask every learner of a cluster for the decided value.
     Learn(LearnArgs),
+    /// Show every node's counters: datagrams, drops by reason, saves, fsync latency.
+    Status(StatusArgs),
     /// Benchmarks: runtime latency, and the checkers' speed and memory.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -169,6 +173,10 @@ struct ModelArgs {
     /// instead of handling them within the step (--loopback, or --loopback false).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     loopback: Option<bool>,
+    /// A decided proposer announces Chosen to the learners again whenever a client proposes
+    /// to it or queries its node (--catch-up, or --catch-up false).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    catch_up: Option<bool>,
     /// Remove messages whose delivery has become a no-op from the network (default true;
     /// applied only without crashes and seeded bugs): `--prune-dead false` explores the full
     /// state space, for comparison.
@@ -265,6 +273,7 @@ impl ModelArgs {
             || self.repromise.is_some()
             || self.leader.is_some()
             || self.loopback.is_some()
+            || self.catch_up.is_some()
             || self.prune_dead.is_some()
             || self.bug.is_some()
     }
@@ -319,6 +328,7 @@ impl ModelArgs {
             repromise,
             leader,
             loopback,
+            catch_up,
             prune_dead
         );
         if let Some(m) = &self.merge {
@@ -776,7 +786,9 @@ fn main() -> ExitCode {
         Command::Liveness(a) => liveness(a),
         Command::Explore(a) => explore(a),
         Command::Spec(a) => spec(a),
+        Command::NewCluster(a) => return new_cluster_main(a),
         Command::Node(a) => return node_main(a),
+        Command::Status(a) => return status_main(a),
         Command::Cluster(a) => return cluster_main(a),
         Command::Propose(a) => return propose_main(a),
         Command::Learn(a) => return learn_main(a),

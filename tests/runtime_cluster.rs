@@ -7,7 +7,8 @@
 mod runtime_support;
 
 use paxos::ballot::Ballot;
-use paxos::runtime::codec::{ClusterKey, Codec, Sender};
+use paxos::runtime::codec::{ClusterKey, Codec, Keys, Sender};
+use paxos::runtime::identity::Incarnation;
 use paxos::runtime::config::Role;
 use paxos::runtime::event_loop::Counters;
 use paxos::runtime::storage::{DataDir, STORAGE_FILE};
@@ -92,7 +93,7 @@ fn a_half_accepted_value_is_completed_after_its_proposer_dies() {
     let tmp = tempfile::tempdir().unwrap();
     // P0, P1, A2, A3, A4, L5.
     let m = members(&[Proposer, Proposer, Acceptor, Acceptor, Acceptor, Learner]);
-    let mut c = paxos::runtime::cluster::LocalCluster::new(&exe(), tmp.path(), m).unwrap();
+    let mut c = create(tmp.path(), m);
     c.common_args = args(&["--retry-ms", "5000"]);
     let only_a2 = format!("drop-except:Accept={}", c.addr(2));
     // P0 leads: it prepares ballot 1.0 as soon as it starts, so it starts last.
@@ -182,7 +183,7 @@ fn start_node_0(c: &paxos::runtime::cluster::LocalCluster) -> (Option<i32>, Stri
 #[test]
 fn a_damaged_record_stops_the_node_and_names_the_file() {
     let tmp = tempfile::tempdir().unwrap();
-    let c = paxos::runtime::cluster::LocalCluster::new(&exe(), tmp.path(), merged(3)).unwrap();
+    let c = create(tmp.path(), merged(3));
     let dir = c.data_dir(0);
     let record = Storage {
         promised: Some(Ballot::new(4, 1)),
@@ -190,10 +191,14 @@ fn a_damaged_record_stops_the_node_and_names_the_file() {
         round: 0,
         learned: None,
     };
-    DataDir::open(&dir).unwrap().save(&record).unwrap();
+    DataDir::open(&dir, &identity(&c, 0), true)
+        .unwrap()
+        .save(&record)
+        .unwrap();
     let path = dir.join(STORAGE_FILE);
     let good = fs::read(&path).unwrap();
-    // Two 4096-byte slots; the record (9 payload bytes) is in slot 0, slot 1 is empty.
+    // Two 4096-byte slots; the record (9 payload bytes) is in slot 0, slot 1 holds the
+    // initialisation record.
     assert_eq!(good.len(), 8192);
     assert_eq!(u32::from_le_bytes(good[20..24].try_into().unwrap()), 9);
     let refuse = |what: &str| {
@@ -260,22 +265,17 @@ fn a_damaged_record_stops_the_node_and_names_the_file() {
 #[test]
 fn a_node_refuses_another_members_data_dir() {
     let tmp = tempfile::tempdir().unwrap();
-    let m = merged(3);
-    let mut c = paxos::runtime::cluster::LocalCluster::new(&exe(), tmp.path(), m.clone()).unwrap();
-    c.start(0, &[]).unwrap();
-    drop(c);
-    let c = paxos::runtime::cluster::LocalCluster::new(&exe(), tmp.path(), m.clone()).unwrap();
+    let c = create(tmp.path(), merged(3));
     let mut args = c.node_args(1, &[]);
     let at = args.iter().position(|a| a == "--data-dir").unwrap() + 1;
     args[at] = c.data_dir(0).display().to_string();
     let o = run(&args);
-    let id = m.cluster_id();
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         stderr(&o),
         format!(
-            "error: cannot start: data directory belongs to member 0 of cluster {id:016x} ({}), \
-             not to member 1 of cluster {id:016x}: its promises are not this node's\n",
+            "error: cannot start: data directory does not belong to this node ({}): it belongs \
+             to member 0, not to member 1; its promises are not this node's\n",
             c.data_dir(0).join("paxos.member").display()
         )
     );
@@ -284,7 +284,7 @@ fn a_node_refuses_another_members_data_dir() {
 #[test]
 fn two_nodes_cannot_share_a_data_dir() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut c = paxos::runtime::cluster::LocalCluster::new(&exe(), tmp.path(), merged(3)).unwrap();
+    let mut c = create(tmp.path(), merged(3));
     c.start(0, &[]).unwrap();
     let lock = c.data_dir(0).join("paxos.lock");
     assert_eq!(
@@ -304,20 +304,23 @@ fn two_nodes_cannot_share_a_data_dir() {
 #[test]
 fn hostile_datagrams_are_dropped_and_counted_and_the_cluster_still_decides() {
     let tmp = tempfile::tempdir().unwrap();
-    let key_file = tmp.path().join("cluster.key");
-    fs::write(&key_file, "0123456789abcdef0123456789abcdef\n").unwrap();
-    let key_path = key_file.display().to_string();
-    let mut c = cluster(
-        &tmp.path().join("c"),
-        merged(3),
-        &["--retry-ms", "2000", "--cluster-key-file", &key_path],
-    );
+    let mut c = cluster(&tmp.path().join("c"), merged(3), &["--retry-ms", "2000"]);
     let id = c.membership.cluster_id();
-    let key = ClusterKey::new(b"0123456789abcdef0123456789abcdef").unwrap();
-    let ours = Codec::new(id, Some(key.clone()));
-    let forged = Codec::new(id, Some(ClusterKey::new(&[7u8; 32]).unwrap()));
-    let plain = Codec::new(id, None);
-    let other_cluster = Codec::new(id ^ 1, Some(key));
+    let inc = c.membership.incarnation.unwrap();
+    let keys = member_keys(&c);
+    let ours = Codec::member(id, inc, Some(keys.clone()));
+    let client = Codec::client(id, inc, Some(keys.client.clone()));
+    let forged = Codec::member(
+        id,
+        inc,
+        Some(Keys {
+            member: Some(ClusterKey::new(&[7u8; 32]).unwrap()),
+            client: ClusterKey::new(&[8u8; 32]).unwrap(),
+        }),
+    );
+    let plain = Codec::member(id, inc, None);
+    let other_cluster = Codec::member(id ^ 1, inc, Some(keys.clone()));
+    let other_life = Codec::member(id, Incarnation(inc.0 ^ 1), Some(keys));
     let evil_prepare = Msg::Prepare(Ballot::new(9, 1));
 
     let s = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -328,7 +331,9 @@ fn hostile_datagrams_are_dropped_and_counted_and_the_cluster_still_decides() {
         vec![0x50; 2000],                                                 // oversized
         forged.encode(Sender::Member(1), &evil_prepare), // unauthenticated: wrong key
         plain.encode(Sender::Client, &Msg::Propose(66)), // unauthenticated: no tag
+        client.encode(Sender::Member(1), &evil_prepare), // unauthenticated: a client's key
         other_cluster.encode(Sender::Client, &Msg::Query), // wrong cluster
+        other_life.encode(Sender::Member(1), &evil_prepare), // wrong incarnation
         ours.encode(Sender::Member(1), &evil_prepare),   // unknown sender: not node 1
         ours.encode(Sender::Client, &Msg::Accept(Ballot::new(9, 1), 66)), // unknown sender
     ];
@@ -336,11 +341,7 @@ fn hostile_datagrams_are_dropped_and_counted_and_the_cluster_still_decides() {
         s.send_to(d, to).unwrap();
     }
 
-    let o = run(&propose_args(
-        &c,
-        3,
-        &["--first", "0", "--cluster-key-file", &key_path],
-    ));
+    let o = run(&propose_args(&c, 3, &["--first", "0"]));
     assert_eq!(stdout(&o), "decided 3\n", "{}", stderr(&o));
     // Had the forged Prepare(9.1) been admitted, node 0 would have promised 9.1.
     assert!(wait_until(WAIT, || storage(&c, 0)
@@ -351,7 +352,10 @@ fn hostile_datagrams_are_dropped_and_counted_and_the_cluster_still_decides() {
             learned: Some(3),
         })));
     // Without the key, a client is not heard at all.
-    let o = run(&propose_args(&c, 4, &["--timeout-ms", "300"]));
+    let mut keyless = propose_args(&c, 4, &["--timeout-ms", "300", "--insecure"]);
+    let k = keyless.iter().position(|a| a == "--key-file").unwrap();
+    keyless.drain(k..k + 2);
+    let o = run(&keyless);
     assert_eq!(o.status.code(), Some(1));
 
     let status = c.terminate(0, WAIT).unwrap();
@@ -362,20 +366,22 @@ fn hostile_datagrams_are_dropped_and_counted_and_the_cluster_still_decides() {
         .find(|l| l.contains("stopped; counters"))
         .unwrap_or_else(|| panic!("no shutdown line in:\n{log}"));
     let n = Counters::parse(line).unwrap();
-    // Two garbage datagrams, one oversized, three unauthenticated (the forged tag, the
-    // untagged Propose, and the keyless client's one Propose before its 300 ms ran out), one
-    // from another cluster, two from a non-member claiming what only members may send.
+    // Two garbage datagrams, one oversized, four unauthenticated (the forged tag, the
+    // untagged Propose, a client's key on a member's message, and the keyless client's one
+    // Propose before its 300 ms ran out), one from another cluster, one from another
+    // incarnation, two from a non-member claiming what only members may send.
     assert_eq!(
         (
             n.malformed,
             n.oversized,
             n.unauthenticated,
             n.wrong_cluster,
+            n.wrong_incarnation,
             n.unknown_sender,
             n.recv_errors,
             n.send_errors
         ),
-        (2, 1, 3, 1, 2, 0, 0),
+        (2, 1, 4, 1, 1, 2, 0, 0),
         "{line}"
     );
 }
@@ -402,6 +408,9 @@ fn bad_usage_exits_with_code_2_and_a_message() {
         "1",
         "--peers",
         "127.0.0.1:1,127.0.0.1:2,127.0.0.1:3",
+        "--insecure",
+        "--incarnation",
+        "0123456789abcdef0123456789abcdef",
         "--inject-faults",
         "drop=7",
     ]));

@@ -2,18 +2,30 @@
 //! it, and every rejection is the one the envelope layout predicts.
 
 use paxos::ballot::Ballot;
-use paxos::runtime::codec::{ClusterKey, Codec, DecodeError, Sender, HEADER_LEN, MAX_DATAGRAM};
+use paxos::runtime::codec::{
+    ClusterKey, Codec, DecodeError, Keys, Sender, HEADER_LEN, MAX_DATAGRAM,
+};
+use paxos::runtime::identity::Incarnation;
 use paxos::single::Msg;
 use proptest::prelude::*;
 
 const CLUSTER: u64 = 0x5eed_0000_0000_0001;
 
+const INC: Incarnation = Incarnation(0x1ead_0000_0000_0000_0000_0000_0000_0002);
+
 fn keyed() -> Codec {
-    Codec::new(CLUSTER, Some(ClusterKey::new(&[42u8; 32]).unwrap()))
+    Codec::member(
+        CLUSTER,
+        INC,
+        Some(Keys {
+            member: Some(ClusterKey::new(&[42u8; 32]).unwrap()),
+            client: ClusterKey::new(&[43u8; 32]).unwrap(),
+        }),
+    )
 }
 
 fn open() -> Codec {
-    Codec::new(CLUSTER, None)
+    Codec::member(CLUSTER, INC, None)
 }
 
 fn ballot() -> impl Strategy<Value = Ballot> {
@@ -47,7 +59,10 @@ fn expected_keyed(bytes: &[u8], i: usize, x: u8) -> DecodeError {
     match i {
         0 | 1 => DecodeError::BadMagic,
         2 => DecodeError::UnsupportedVersion(new),
-        3 if new & !1 != 0 => DecodeError::UnknownFlags(new),
+        3 if new & !3 != 0 => DecodeError::UnknownFlags(new),
+        // The control bit flipped: the tag still authenticates the header, and it no longer
+        // matches.
+        3 if (new ^ bytes[3]) == 2 => DecodeError::BadTag,
         // The tag bit cleared: the tag's 32 bytes no longer fit the declared length.
         3 => DecodeError::LengthMismatch {
             declared: bytes.len() - HEADER_LEN - 32,
@@ -59,9 +74,15 @@ fn expected_keyed(bytes: &[u8], i: usize, x: u8) -> DecodeError {
             c[i - 4] = new;
             DecodeError::WrongCluster(u64::from_le_bytes(c))
         }
-        14 | 15 => {
-            let mut l = [bytes[14], bytes[15]];
-            l[i - 14] = new;
+        12..=27 => {
+            let mut c = [0u8; 16];
+            c.copy_from_slice(&bytes[12..28]);
+            c[i - 12] = new;
+            DecodeError::WrongIncarnation(u128::from_le_bytes(c))
+        }
+        30 | 31 => {
+            let mut l = [bytes[30], bytes[31]];
+            l[i - 30] = new;
             DecodeError::LengthMismatch {
                 declared: usize::from(u16::from_le_bytes(l)),
                 present: bytes.len() - HEADER_LEN,
@@ -158,7 +179,7 @@ proptest! {
         let codec = open();
         let mut bytes = codec.encode(s, &Msg::Query);
         bytes.truncate(HEADER_LEN);
-        bytes[14..16].copy_from_slice(&(payload.len() as u16).to_le_bytes());
+        bytes[30..32].copy_from_slice(&(payload.len() as u16).to_le_bytes());
         bytes.extend_from_slice(&payload);
         match codec.decode::<Msg>(&bytes) {
             Ok((s2, m)) => {

@@ -18,7 +18,7 @@ fn faults(seed: u64) -> String {
 /// Runs cluster `k`; returns the nodes' summed fault counters (dropped, duplicated, delayed).
 fn one_cluster(k: u64) -> (u64, u64, u64) {
     let tmp = tempfile::tempdir().unwrap();
-    let mut c = paxos::runtime::cluster::LocalCluster::new(&exe(), tmp.path(), merged(3)).unwrap();
+    let mut c = create(tmp.path(), merged(3));
     c.common_args = args(&["--retry-ms", "20"]);
     for i in 0..3 {
         let f = faults(k * 10 + i as u64);

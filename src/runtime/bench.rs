@@ -24,7 +24,9 @@
 
 use super::client::{self, ClientConfig};
 use super::cluster::{free_loopback_addrs, LocalCluster};
+use super::codec::Keys;
 use super::config::{retry_range, Member, Membership, Role, Timing};
+use super::identity::{Identity, Incarnation};
 use super::init_logging;
 use super::storage::{read_storage_file, DataDir, STORAGE_FILE};
 use crate::ballot::Ballot;
@@ -165,7 +167,14 @@ fn time_saves(
 /// This runtime's durable save of a storage record, `n` times.
 pub fn measure_save(dir: &Path, n: usize) -> Result<Samples, String> {
     let probe = dir.join("save-probe");
-    let mut d = DataDir::open(&probe).map_err(|e| e.to_string())?;
+    let _ = fs::remove_dir_all(&probe);
+    let identity = Identity {
+        cluster_id: 0,
+        incarnation: Incarnation::default(),
+        index: 0,
+        members: vec!["node 127.0.0.1:1".into()],
+    };
+    let mut d = DataDir::init(&probe, &identity).map_err(|e| e.to_string())?;
     let samples = time_saves(n, |rec, _| d.save(rec).map_err(|e| e.to_string()));
     drop(d);
     let _ = fs::remove_dir_all(&probe);
@@ -178,8 +187,8 @@ pub fn measure_rename_save(dir: &Path, n: usize) -> Result<Samples, String> {
     use super::storage::{encode_file, write_file_atomically};
     let probe = dir.join("rename-probe");
     fs::create_dir_all(&probe).map_err(|e| e.to_string())?;
-    let samples = time_saves(n, |rec, seq| {
-        let bytes = encode_file(rec, seq).map_err(|e| e.to_string())?;
+    let samples = time_saves(n, |rec, _| {
+        let bytes = encode_file(rec).map_err(|e| e.to_string())?;
         write_file_atomically(&probe, "record", &bytes).map_err(|e| e.to_string())
     });
     let _ = fs::remove_dir_all(&probe);
@@ -303,15 +312,20 @@ fn one_run(
                 addr,
             })
             .collect(),
+        incarnation: None,
     };
-    let mut cluster = LocalCluster::new(exe, dir, membership.clone()).map_err(|e| e.to_string())?;
+    let mut cluster = LocalCluster::create(exe, dir, membership).map_err(|e| e.to_string())?;
+    let membership = cluster.membership.clone();
     cluster.common_args = vec!["--retry-ms".into(), retry_ms.to_string()];
     cluster.start_all().map_err(|e| e.to_string())?;
     wait_prepared(&cluster, 3)?;
+    let key = Keys::load(&cluster.client_key_file())?.client;
     let cfg = ClientConfig {
         cluster_id: membership.cluster_id(),
+        incarnation: membership.incarnation.expect("a created cluster has one"),
         membership,
-        key: None,
+        key: Some(key),
+        confirm: Duration::from_secs(3),
         timing: Timing {
             proposer_retry: retry_range(retry_ms),
             client_retry: retry_range(1000),

@@ -1,16 +1,18 @@
 //! Command-line arguments and entry points of the runtime commands.
 //!
-//! `src/main.rs` wires these as subcommands: `paxos node`, `paxos cluster`, `paxos propose`,
-//! `paxos learn` (and `paxos bench`, see [`super::bench`]). Exit codes: 0 on success, 1 on a
-//! runtime failure (corrupt storage, no decision in time, ...), 2 on bad usage; usage errors
-//! print `error: ...` and a pointer to `--help`.
+//! `src/main.rs` wires these as subcommands: `paxos new-cluster`, `paxos node`, `paxos cluster`,
+//! `paxos propose`, `paxos learn`, `paxos status` (and `paxos bench`, see [`super::bench`]).
+//! Exit codes: 0 on success, 1 on a runtime failure (corrupt storage, no decision in time,
+//! learners that disagree, ...), 2 on bad usage; usage errors print `error: ...` and a pointer
+//! to `--help`.
 
-use super::client::{self, ClientConfig};
-use super::cluster::{free_loopback_addrs, LocalCluster};
-use super::codec::ClusterKey;
+use super::client::{self, ClientConfig, LearnerAnswer};
+use super::cluster::{free_loopback_addrs, new_cluster_files, LocalCluster, CLUSTER_FILE};
+use super::codec::{ClusterKey, Keys};
 use super::config::{parse_addr, retry_range, Member, Membership, Role, Timing};
 use super::faults::FaultSpec;
-use super::node::{run_node, NodeConfig};
+use super::identity::Incarnation;
+use super::node::{init_node, run_node, NodeConfig};
 use super::{init_logging, stop_on_signals};
 use std::net::SocketAddrV4;
 use std::path::PathBuf;
@@ -36,7 +38,13 @@ fn parse_cluster_id(s: &str) -> Result<u64, String> {
     r.map_err(|_| format!("'{s}' is not a 64-bit number (decimal or 0x-prefixed hex)"))
 }
 
-/// How a process finds the cluster: shared by every runtime command.
+/// The `--help` text about keys, shared by the commands.
+const NO_KEY: &str = "no --key-file: datagrams are authenticated by default; give the key file \
+     that `paxos new-cluster` (or `paxos cluster`) wrote, member.key for a node and client.key \
+     for a client, or --insecure to run without authentication (anyone who can send from a \
+     member's address is then that member)";
+
+/// How a process finds the cluster and authenticates: shared by every runtime command.
 #[derive(clap::Args, Clone, Debug)]
 pub struct MemberArgs {
     /// Every member's address, in the same order for every process; each member is a merged
@@ -44,35 +52,82 @@ pub struct MemberArgs {
     #[arg(long, value_name = "ADDR,ADDR,...", conflicts_with = "cluster")]
     pub peers: Option<String>,
     /// A cluster file instead of --peers: one member per line, "ROLE ADDRESS", ROLE one of
-    /// node, proposer, acceptor, learner; '#' starts a comment line.
+    /// node, proposer, acceptor, learner, and one "incarnation HEX" line ('#' starts a comment
+    /// line); `paxos new-cluster` writes one.
     #[arg(long, value_name = "FILE")]
     pub cluster: Option<PathBuf>,
-    /// File holding the cluster key (at least 16 bytes; a trailing newline is ignored): every
-    /// datagram is then authenticated with HMAC-SHA256. All processes need the same key.
-    #[arg(long, value_name = "FILE")]
-    pub cluster_key_file: Option<PathBuf>,
-    /// Cluster id on the wire, decimal or 0x-hex (default: derived from the member addresses).
+    /// Key file: member.key for a node (member and client keys), client.key for a client
+    /// (client key only), as `paxos new-cluster` writes them.
+    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    pub key_file: Option<PathBuf>,
+    /// Run without authentication: anyone who can send from a member's address is that member.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Cluster id on the wire, decimal or 0x-hex (default: derived from the ordered member
+    /// list and roles). A node records it at --init and must be given it at every start.
     #[arg(long, value_name = "ID", value_parser = parse_cluster_id)]
     pub cluster_id: Option<u64>,
+    /// The cluster's incarnation (32 hex digits), when the cluster file has none.
+    #[arg(long, value_name = "HEX", value_parser = Incarnation::parse)]
+    pub incarnation: Option<Incarnation>,
 }
 
 impl MemberArgs {
     fn membership(&self) -> Result<Membership, Usage> {
-        match (&self.peers, &self.cluster) {
-            (Some(p), None) => Membership::from_peers(p).map_err(Usage),
-            (None, Some(f)) => Membership::load(f).map_err(Usage),
-            _ => Err(Usage(
-                "the members are needed: give --peers ADDR,ADDR,... or --cluster FILE".into(),
-            )),
+        let mut m = match (&self.peers, &self.cluster) {
+            (Some(p), None) => Membership::from_peers(p).map_err(Usage)?,
+            (None, Some(f)) => Membership::load(f).map_err(Usage)?,
+            _ => {
+                return Err(Usage(
+                    "the members are needed: give --peers ADDR,ADDR,... or --cluster FILE".into(),
+                ))
+            }
+        };
+        match (m.incarnation, self.incarnation) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(Usage(format!(
+                    "--incarnation {b}: the cluster file names incarnation {a}"
+                )))
+            }
+            (None, Some(b)) => m.incarnation = Some(b),
+            _ => {}
         }
+        Ok(m)
     }
 
-    fn key(&self) -> Result<Option<ClusterKey>, Usage> {
-        self.cluster_key_file
-            .as_deref()
-            .map(ClusterKey::from_file)
-            .transpose()
-            .map_err(|e| Usage(format!("--cluster-key-file: {e}")))
+    fn cluster_id(&self, m: &Membership) -> u64 {
+        self.cluster_id.unwrap_or_else(|| m.cluster_id())
+    }
+
+    /// A node's keys: `None` with `--insecure`.
+    fn member_keys(&self) -> Result<Option<Keys>, Usage> {
+        let Some(f) = &self.key_file else {
+            return if self.insecure {
+                Ok(None)
+            } else {
+                Err(Usage(NO_KEY.into()))
+            };
+        };
+        let keys = Keys::load(f).map_err(|e| Usage(format!("--key-file: {e}")))?;
+        if keys.member.is_none() {
+            return Err(Usage(format!(
+                "--key-file {}: a client key file; a node needs the member key file \
+                 (member.key), which holds the member key as well",
+                f.display()
+            )));
+        }
+        Ok(Some(keys))
+    }
+
+    /// A client's key: `None` with `--insecure`.
+    fn client_key(&self) -> Result<Option<ClusterKey>, Usage> {
+        match (&self.key_file, self.insecure) {
+            (Some(f), _) => Keys::load(f)
+                .map(|k| Some(k.client))
+                .map_err(|e| Usage(format!("--key-file: {e}"))),
+            (None, true) => Ok(None),
+            (None, false) => Err(Usage(NO_KEY.into())),
+        }
     }
 }
 
@@ -92,18 +147,84 @@ fn faults(spec: &Option<String>) -> Result<Option<FaultSpec>, Usage> {
         .map_err(Usage)
 }
 
+/// `paxos new-cluster`: create a cluster's shared files.
+#[derive(clap::Args, Clone, Debug)]
+pub struct NewClusterArgs {
+    /// Every member's address, in order; each member is a merged node.
+    #[arg(long, value_name = "ADDR,ADDR,...", conflicts_with = "members")]
+    pub peers: Option<String>,
+    /// A file of "ROLE ADDRESS" lines instead of --peers (as for `paxos node --cluster`).
+    #[arg(long, value_name = "FILE")]
+    pub members: Option<PathBuf>,
+    /// Directory to write cluster.txt, member.key and client.key to (none may exist yet).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Entry point of `paxos new-cluster`.
+pub fn new_cluster_main(a: NewClusterArgs) -> ExitCode {
+    let m = match (&a.peers, &a.members) {
+        (Some(p), None) => Membership::from_peers(p),
+        (None, Some(f)) => Membership::load(f),
+        _ => Err("the members are needed: give --peers ADDR,ADDR,... or --members FILE".into()),
+    };
+    let m = match m {
+        Ok(m) if m.incarnation.is_some() => {
+            return usage_exit(Usage(
+                "--members: the file already names an incarnation; a new cluster gets a new one"
+                    .into(),
+            ))
+        }
+        Ok(m) => m,
+        Err(e) => return usage_exit(Usage(e)),
+    };
+    match new_cluster_files(&a.out, &m) {
+        Ok(m) => {
+            let dir = a.out.display();
+            println!(
+                "new cluster: {} members, cluster id {:#018x}, incarnation {}",
+                m.members.len(),
+                m.cluster_id(),
+                m.incarnation.expect("a new cluster has one")
+            );
+            println!("  {dir}/{CLUSTER_FILE}  members and incarnation (for every process)");
+            println!("  {dir}/member.key   member and client keys, mode 0600 (nodes only)");
+            println!("  {dir}/client.key   client key, mode 0600 (clients)");
+            println!("Initialise each member once, then start it:");
+            println!(
+                "  paxos node --init --id I --cluster {dir}/{CLUSTER_FILE} --key-file \
+                 {dir}/member.key --data-dir DIR"
+            );
+            println!(
+                "  paxos node --id I --cluster {dir}/{CLUSTER_FILE} --key-file {dir}/member.key \
+                 --data-dir DIR"
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 /// `paxos node`: run one member of a cluster.
 #[derive(clap::Args, Clone, Debug)]
 pub struct NodeArgs {
     /// This node's index in the member list (0 is the first).
     #[arg(long)]
     pub id: usize,
-    /// Members, authentication and cluster id.
+    /// Members, authentication, cluster id and incarnation.
     #[command(flatten)]
     pub members: MemberArgs,
-    /// Directory for this node's durable record (created if missing; one node per directory).
+    /// Directory for this node's durable record; it must have been initialised (--init).
     #[arg(long, value_name = "DIR")]
     pub data_dir: PathBuf,
+    /// Initialise the data directory for this member (it must not exist or be empty) and exit.
+    /// Only for a member that never ran: a member whose disk was lost must not rejoin under its
+    /// old identity.
+    #[arg(long)]
+    pub init: bool,
     /// This node's role: node (proposer+acceptor+learner), proposer, acceptor or learner.
     /// With --peers every member is a node; other roles need a --cluster file, and the role
     /// given here must match the file's.
@@ -157,10 +278,8 @@ pub fn node_config(a: &NodeArgs) -> Result<NodeConfig, Usage> {
         }
     }
     Ok(NodeConfig {
-        cluster_id: a
-            .members
-            .cluster_id
-            .unwrap_or_else(|| membership.cluster_id()),
+        cluster_id: a.members.cluster_id(&membership),
+        incarnation: membership.incarnation,
         membership,
         index: a.id,
         data_dir: a.data_dir.clone(),
@@ -168,7 +287,7 @@ pub fn node_config(a: &NodeArgs) -> Result<NodeConfig, Usage> {
             proposer_retry: retry_range(retry(a.retry_ms, "--retry-ms")?.as_millis() as u64),
             client_retry: retry_range(1000),
         },
-        key: a.members.key()?,
+        keys: a.members.member_keys()?,
         faults: faults(&a.inject_faults)?,
         stats_interval: Duration::from_millis(a.stats_interval_ms.max(1)),
     })
@@ -181,9 +300,13 @@ pub fn node_main(a: NodeArgs) -> ExitCode {
         Ok(c) => c,
         Err(u) => return usage_exit(u),
     };
-    let stop = stop_on_signals();
-    match run_node(&cfg, &stop) {
-        Ok(_) => ExitCode::SUCCESS,
+    let result = if a.init {
+        init_node(&cfg)
+    } else {
+        run_node(&cfg, &stop_on_signals()).map(|_| ())
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(1)
@@ -197,19 +320,20 @@ pub struct ClusterArgs {
     /// Number of nodes (merged proposer+acceptor+learner), at least 3.
     #[arg(long, default_value_t = 3)]
     pub nodes: usize,
-    /// Directory for the nodes' data directories, logs and the cluster file (reused, with its
-    /// addresses, when it already holds a cluster of the same size).
+    /// Directory for the cluster file, keys, the nodes' data directories and logs. A directory
+    /// that already holds a cluster of this size is started again as it is (same addresses,
+    /// incarnation, keys and records); a new one is created with a fresh incarnation and keys.
     #[arg(long, value_name = "DIR", default_value = "./cluster")]
     pub dir: PathBuf,
-    /// First port: node I listens on 127.0.0.1:(P+I) (default: free ports).
+    /// First port of a new cluster: node I listens on 127.0.0.1:(P+I) (default: free ports).
     #[arg(long, value_name = "P")]
     pub base_port: Option<u16>,
     /// Proposer retry timeout of the nodes (see `paxos node --retry-ms`).
     #[arg(long, value_name = "MS", default_value_t = 200)]
     pub retry_ms: u64,
-    /// Cluster key file passed to every node (see `paxos node --cluster-key-file`).
-    #[arg(long, value_name = "FILE")]
-    pub cluster_key_file: Option<PathBuf>,
+    /// Run nodes and print client commands without authentication.
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 fn cluster_addrs(a: &ClusterArgs) -> Result<Vec<SocketAddrV4>, Usage> {
@@ -236,31 +360,30 @@ fn cluster_addrs(a: &ClusterArgs) -> Result<Vec<SocketAddrV4>, Usage> {
             .map(|i| SocketAddrV4::new([127, 0, 0, 1].into(), p + i as u16))
             .collect());
     }
-    if let Ok(old) = Membership::load(&a.dir.join("cluster.txt")) {
-        if old.members.len() == a.nodes && old.members.iter().all(|m| m.role == Role::Node) {
-            return Ok(old.addrs());
-        }
-    }
     free_loopback_addrs(a.nodes).map_err(|e| Usage(format!("cannot find free ports: {e}")))
 }
 
-/// Entry point of `paxos cluster`.
-pub fn cluster_main(a: ClusterArgs) -> ExitCode {
-    init_logging("info");
-    let addrs = match cluster_addrs(&a) {
-        Ok(x) => x,
-        Err(u) => return usage_exit(u),
-    };
-    if let Err(u) = retry(a.retry_ms, "--retry-ms") {
-        return usage_exit(u);
+/// The cluster `paxos cluster` runs: the one in `a.dir`, or a new one.
+fn local_cluster(a: &ClusterArgs, exe: &std::path::Path, dir: &std::path::Path) -> Result<LocalCluster, Usage> {
+    if dir.join(CLUSTER_FILE).exists() {
+        let c = LocalCluster::open(exe, dir).map_err(|e| Usage(format!("--dir: {e}")))?;
+        let n = c.membership.members.len();
+        if n != a.nodes || c.membership.members.iter().any(|m| m.role != Role::Node) {
+            return Err(Usage(format!(
+                "--dir {}: it holds another cluster ({n} members); use another directory",
+                dir.display()
+            )));
+        }
+        if a.base_port.is_some_and(|p| c.addr(0).port() != p) {
+            return Err(Usage(format!(
+                "--base-port: the cluster in {} listens from port {}",
+                dir.display(),
+                c.addr(0).port()
+            )));
+        }
+        return Ok(c);
     }
-    let key_file = match &a.cluster_key_file {
-        Some(f) => match ClusterKey::from_file(f) {
-            Ok(_) => Some(std::path::absolute(f).unwrap_or_else(|_| f.clone())),
-            Err(e) => return usage_exit(Usage(format!("--cluster-key-file: {e}"))),
-        },
-        None => None,
-    };
+    let addrs = cluster_addrs(a)?;
     let membership = Membership {
         members: addrs
             .iter()
@@ -269,7 +392,26 @@ pub fn cluster_main(a: ClusterArgs) -> ExitCode {
                 addr,
             })
             .collect(),
+        incarnation: None,
     };
+    LocalCluster::create(exe, dir, membership)
+        .map_err(|e| Usage(format!("cannot create a cluster in {}: {e}", dir.display())))
+}
+
+/// Entry point of `paxos cluster`.
+pub fn cluster_main(a: ClusterArgs) -> ExitCode {
+    init_logging("info");
+    if let Err(u) = retry(a.retry_ms, "--retry-ms") {
+        return usage_exit(u);
+    }
+    if let Err(u) = cluster_addrs(&ClusterArgs {
+        base_port: None,
+        ..a.clone()
+    })
+    .map(|_| ())
+    {
+        return usage_exit(u);
+    }
     let exe = match std::env::current_exe() {
         Ok(e) => e,
         Err(e) => {
@@ -279,33 +421,27 @@ pub fn cluster_main(a: ClusterArgs) -> ExitCode {
     };
     let dir = std::path::absolute(&a.dir).unwrap_or_else(|_| a.dir.clone());
     let stop = stop_on_signals();
-    let mut cluster = match LocalCluster::new(&exe, &dir, membership) {
+    let mut cluster = match local_cluster(&a, &exe, &dir) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: cannot prepare {}: {e}", dir.display());
-            return ExitCode::from(1);
-        }
+        Err(u) => return usage_exit(u),
     };
+    cluster.insecure = a.insecure;
     cluster.common_args = vec!["--retry-ms".into(), a.retry_ms.to_string()];
-    let mut key_flag = String::new();
-    if let Some(k) = &key_file {
-        cluster.common_args.push("--cluster-key-file".into());
-        cluster.common_args.push(k.display().to_string());
-        key_flag = format!(" --cluster-key-file {}", k.display());
-    }
-    for i in 0..a.nodes {
-        if let Err(e) = cluster.start(i, &[]) {
-            eprintln!("error: {e}");
-            eprintln!("(logs in {})", dir.display());
-            return ExitCode::from(1);
-        }
+    if let Err(e) = cluster.start_all() {
+        eprintln!("error: {e}");
+        eprintln!("(logs in {})", dir.display());
+        return ExitCode::from(1);
     }
     let me = std::env::args().next().unwrap_or_else(|| "paxos".into());
-    let peers = cluster.peers();
+    let flags = cluster.member_flags().join(" ");
     println!(
-        "paxos cluster: {} nodes on 127.0.0.1, cluster id {:#018x}",
+        "paxos cluster: {} nodes on 127.0.0.1, cluster id {:#018x}, incarnation {}",
         a.nodes,
-        cluster.membership.cluster_id()
+        cluster.membership.cluster_id(),
+        cluster
+            .membership
+            .incarnation
+            .map_or("none".into(), |i| i.to_string())
     );
     for i in 0..a.nodes {
         println!(
@@ -317,13 +453,11 @@ pub fn cluster_main(a: ClusterArgs) -> ExitCode {
         );
     }
     println!("Propose a value (prints the chosen one):");
-    println!("  {me} propose 42 --peers {peers}{key_flag}");
+    println!("  {me} propose 42 {flags}");
     println!("Ask the learners:");
-    println!("  {me} learn --peers {peers}{key_flag}");
-    println!(
-        "Cluster file (for --cluster): {}",
-        cluster.cluster_file().display()
-    );
+    println!("  {me} learn {flags}");
+    println!("Show each node's counters:");
+    println!("  {me} status {flags}");
     println!("Press Ctrl-C to stop the cluster.");
     while !stop.load(Ordering::Relaxed) {
         for (i, status) in cluster.reap_exited() {
@@ -346,22 +480,25 @@ pub struct ProposeArgs {
     /// The value to propose (an unsigned 64-bit integer).
     #[arg(value_name = "VALUE")]
     pub value: u64,
-    /// Members, authentication and cluster id (the same as the nodes').
+    /// Members, authentication and incarnation (the same as the nodes').
     #[command(flatten)]
     pub members: MemberArgs,
     /// Index (among the proposers) of the first proposer to ask; the next ones are asked in
     /// turn when one does not answer in time.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub first: usize,
-    /// Give up after this many milliseconds.
+    /// Give up after this many milliseconds without a decision.
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub timeout_ms: u64,
     /// Ask the next proposer after a random time in [MS, 2 MS) without an answer.
     #[arg(long, value_name = "MS", default_value_t = 500)]
     pub retry_ms: u64,
-    /// Do not ask a learner to confirm the decision.
-    #[arg(long)]
-    pub no_query: bool,
+    /// After the decision, wait this long for a majority of learners to confirm it.
+    #[arg(long, value_name = "MS", default_value_t = 3_000)]
+    pub confirm_ms: u64,
+    /// Do not ask the learners to confirm the decision.
+    #[arg(long, alias = "no-query")]
+    pub no_confirm: bool,
     /// Local address to send from.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub bind: String,
@@ -383,10 +520,18 @@ fn client_config(
             "--timeout-ms 0: the time limit must be positive".into(),
         ));
     }
+    let incarnation = membership.incarnation.ok_or_else(|| {
+        Usage(
+            "the cluster's incarnation is needed: give the cluster file that `paxos \
+             new-cluster` or `paxos cluster` wrote (--cluster FILE), or --incarnation HEX"
+                .into(),
+        )
+    })?;
     Ok(ClientConfig {
-        cluster_id: m.cluster_id.unwrap_or_else(|| membership.cluster_id()),
+        cluster_id: m.cluster_id(&membership),
+        incarnation,
         membership,
-        key: m.key()?,
+        key: m.client_key()?,
         timing: Timing {
             proposer_retry: retry_range(200),
             client_retry: retry_range(retry(retry_ms, "--retry-ms")?.as_millis() as u64),
@@ -394,13 +539,14 @@ fn client_config(
         faults: faults(inject)?,
         bind: parse_addr(bind, "--bind").map_err(Usage)?,
         timeout: Duration::from_millis(timeout_ms),
+        confirm: Duration::from_millis(3_000),
     })
 }
 
 /// Entry point of `paxos propose`: prints `decided V`.
 pub fn propose_main(a: ProposeArgs) -> ExitCode {
     init_logging("warn");
-    let cfg = match client_config(
+    let mut cfg = match client_config(
         &a.members,
         &a.bind,
         a.timeout_ms,
@@ -410,12 +556,22 @@ pub fn propose_main(a: ProposeArgs) -> ExitCode {
         Ok(c) => c,
         Err(u) => return usage_exit(u),
     };
+    cfg.confirm = Duration::from_millis(a.confirm_ms);
     let stop = stop_on_signals();
-    match client::propose(&cfg, a.value, a.first, !a.no_query, &stop) {
+    match client::propose(&cfg, a.value, a.first, !a.no_confirm, &stop) {
         Ok(p) => {
             println!("decided {}", p.decided);
-            if !a.no_query && p.learned.is_none() {
-                eprintln!("note: no learner confirmed the decision within the time limit");
+            if !a.no_confirm {
+                let n = cfg.membership.learners().len();
+                let majority = n / 2 + 1;
+                if p.confirmed() < majority {
+                    eprintln!(
+                        "note: only {} of {n} learners confirmed the decision within {} ms (a \
+                         majority is {majority}); the others may learn it later",
+                        p.confirmed(),
+                        a.confirm_ms
+                    );
+                }
             }
             ExitCode::SUCCESS
         }
@@ -426,24 +582,29 @@ pub fn propose_main(a: ProposeArgs) -> ExitCode {
     }
 }
 
-/// `paxos learn`: ask the learners what is decided.
+/// `paxos learn`: ask every learner what is decided.
 #[derive(clap::Args, Clone, Debug)]
 pub struct LearnArgs {
-    /// Members, authentication and cluster id (the same as the nodes').
+    /// Members, authentication and incarnation (the same as the nodes').
     #[command(flatten)]
     pub members: MemberArgs,
-    /// Give up after this many milliseconds.
+    /// Wait at most this many milliseconds for every learner to answer (and to know).
     #[arg(long, value_name = "MS", default_value_t = 3_000)]
     pub timeout_ms: u64,
-    /// Ask again the learners that did not answer after a random time in [MS, 2 MS).
-    #[arg(long, value_name = "MS", default_value_t = 200)]
+    /// Ask again the learners that did not answer or did not know after a random time in
+    /// [MS, 2 MS).
+    #[arg(long, value_name = "MS", default_value_t = 100)]
     pub retry_ms: u64,
+    /// Print every learner's answer.
+    #[arg(long, short)]
+    pub verbose: bool,
     /// Local address to send from.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub bind: String,
 }
 
-/// Entry point of `paxos learn`: prints `learned V` or that no value is known yet.
+/// Entry point of `paxos learn`: prints `learned V` or that no value is known yet; exit code 1
+/// when learners disagree or none answers.
 pub fn learn_main(a: LearnArgs) -> ExitCode {
     init_logging("warn");
     let cfg = match client_config(&a.members, &a.bind, a.timeout_ms, a.retry_ms, &None) {
@@ -453,11 +614,35 @@ pub fn learn_main(a: LearnArgs) -> ExitCode {
     let stop = stop_on_signals();
     match client::learn(&cfg, &stop) {
         Ok(l) => {
-            match l.value {
-                Some(v) => println!("learned {v}"),
+            if a.verbose {
+                for (addr, answer) in &l.answers {
+                    match answer {
+                        LearnerAnswer::Knows(v) => println!("  {addr} learned {v}"),
+                        LearnerAnswer::DoesNotKnow => println!("  {addr} does not know yet"),
+                        LearnerAnswer::NoAnswer => println!("  {addr} did not answer"),
+                    }
+                }
+            }
+            let n = l.answers.len();
+            match l.value() {
+                Some(v) => {
+                    let knows = l
+                        .answers
+                        .iter()
+                        .filter(|(_, x)| matches!(x, LearnerAnswer::Knows(_)))
+                        .count();
+                    println!("learned {v}");
+                    if knows < n {
+                        eprintln!(
+                            "note: {knows} of {n} learners know it; the others did not answer \
+                             or did not know yet within {} ms",
+                            a.timeout_ms
+                        );
+                    }
+                }
                 None => println!(
-                    "no value is known yet ({} of {} learners answered)",
-                    l.answered, l.asked
+                    "no value is known yet ({} of {n} learners answered)",
+                    l.answered()
                 ),
             }
             ExitCode::SUCCESS
@@ -466,6 +651,94 @@ pub fn learn_main(a: LearnArgs) -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// `paxos status`: every node's counters.
+#[derive(clap::Args, Clone, Debug)]
+pub struct StatusArgs {
+    /// Members, authentication and incarnation (the same as the nodes').
+    #[command(flatten)]
+    pub members: MemberArgs,
+    /// Wait at most this many milliseconds for the nodes to answer.
+    #[arg(long, value_name = "MS", default_value_t = 2_000)]
+    pub timeout_ms: u64,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Local address to send from.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub bind: String,
+}
+
+/// Entry point of `paxos status`: one block per node; exit code 1 when a node did not answer.
+pub fn status_main(a: StatusArgs) -> ExitCode {
+    init_logging("warn");
+    let cfg = match client_config(&a.members, &a.bind, a.timeout_ms, 100, &None) {
+        Ok(c) => c,
+        Err(u) => return usage_exit(u),
+    };
+    let stop = stop_on_signals();
+    let answers = match client::status(&cfg, &stop) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let missing = answers.iter().filter(|(_, s)| s.is_none()).count();
+    if a.json {
+        let nodes: Vec<serde_json::Value> = answers
+            .iter()
+            .map(|(addr, st)| {
+                serde_json::json!({
+                    "addr": addr.to_string(),
+                    "answered": st.is_some(),
+                    "stats": st.as_ref().map(|s| serde_json::json!({
+                        "member": s.member,
+                        "incarnation": format!("{:032x}", s.incarnation),
+                        "authenticated": s.authenticated,
+                        "uptime_ms": s.uptime_ms,
+                        "counters": s.counters,
+                        "save_us": {"p50": s.save_us[0], "p99": s.save_us[1], "max": s.save_us[2]},
+                    })),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::json!({ "nodes": nodes }));
+    } else {
+        for (addr, st) in &answers {
+            match st {
+                None => println!("{addr}: no answer within {} ms", a.timeout_ms),
+                Some(s) => {
+                    println!(
+                        "{addr}: member {}, incarnation {:032x}, {}, up {:.1} s",
+                        s.member,
+                        s.incarnation,
+                        if s.authenticated {
+                            "authenticated"
+                        } else {
+                            "INSECURE (no keys)"
+                        },
+                        s.uptime_ms as f64 / 1000.0
+                    );
+                    println!(
+                        "  saves {} (fdatasync p50 {} us, p99 {} us, max {} us over the last {})",
+                        s.counters.saves,
+                        s.save_us[0],
+                        s.save_us[1],
+                        s.save_us[2],
+                        s.counters.saves.min(super::event_loop::SAVE_WINDOW as u64)
+                    );
+                    println!("  {}", s.counters);
+                }
+            }
+        }
+    }
+    if missing > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -1,18 +1,26 @@
-//! Clients: `propose` runs the model's client actor; `learn` asks the learners.
+//! Clients: `propose` runs the model's client actor; `learn` asks the learners; `status` asks
+//! the nodes for their counters.
 //!
 //! [`propose`] drives the very [`Client`](crate::single::Client) actor the checker explores:
-//! it proposes its value to one proposer, retries at the next proposer when its timer fires,
-//! and, once a proposer answers `Decided(v)`, asks a learner (`Query`) to confirm. `v` is the
-//! chosen value, which may be another client's.
+//! it proposes its value to one proposer and retries at the next proposer when its timer fires
+//! until one answers `Decided(v)`; `v` is the chosen value, which may be another client's. It
+//! then confirms the decision with a **majority of the learners**, so that a printed decision
+//! is one that most learners already know.
 //!
 //! [`learn`] only reads: a small query tool (an actor too, so it runs on the same event loop
-//! with the same envelope, authentication and fault injection) sends `Query` to every learner,
-//! repeats it to those that did not answer, and reports the first value a learner knows. It is
-//! not part of the protocol and holds no protocol decision.
+//! with the same envelope, authentication and fault injection) sends `Query` to **every**
+//! learner and repeats it to those that did not answer or did not know yet (a query to a node
+//! whose proposer decided makes it announce the decision again, the learners' catch-up), until
+//! every learner knows, every learner answered that it does not know, or the time limit passes.
+//! Learners that disagree are a safety violation and reported as one. It is not part of the
+//! protocol and holds no protocol decision.
 
-use super::codec::{ClusterKey, Codec, Sender};
+use super::codec::{Body, ClusterKey, Codec, Control, Sender};
 use super::config::{Membership, Timing};
-use super::event_loop::{Counters, Endpoint, EventLoop, LoopOptions, Outcome, RuntimeError};
+use super::event_loop::{
+    Counters, Endpoint, EventLoop, LoopOptions, NodeStats, Outcome, RuntimeError,
+};
+use super::identity::Incarnation;
 use super::faults::{FaultSpec, Faults};
 use crate::single::{ClientPhase, Msg, SingleState, Timer, Value};
 use stateright::actor::{Actor, Id, Out};
@@ -32,7 +40,9 @@ pub struct ClientConfig {
     pub membership: Membership,
     /// Its id on the wire.
     pub cluster_id: u64,
-    /// Its key, if datagrams are authenticated.
+    /// Its incarnation.
+    pub incarnation: Incarnation,
+    /// The client key (`None`: `--insecure`).
     pub key: Option<ClusterKey>,
     /// Retry timers (`client_retry` is used).
     pub timing: Timing,
@@ -42,6 +52,8 @@ pub struct ClientConfig {
     pub bind: SocketAddrV4,
     /// Overall time limit.
     pub timeout: Duration,
+    /// How long `propose` waits for a majority of learners to confirm a decision.
+    pub confirm: Duration,
 }
 
 /// A failed client run.
@@ -100,7 +112,7 @@ fn endpoint(cfg: &ClientConfig) -> Result<Endpoint, ClientError> {
         socket,
         members: cfg.membership.addrs(),
         me: Sender::Client,
-        codec: Codec::new(cfg.cluster_id, cfg.key.clone()),
+        codec: Codec::client(cfg.cluster_id, cfg.incarnation, cfg.key.clone()),
     })
 }
 
@@ -125,25 +137,37 @@ fn setup_err(e: RuntimeError) -> ClientError {
 pub struct Proposed {
     /// The chosen value (maybe another client's).
     pub decided: Value,
-    /// What the asked learner said (`None`: not asked, or no learner answered in time).
-    pub learned: Option<Value>,
+    /// What the learners said when asked to confirm (`None`: not asked).
+    pub confirmation: Option<Learned>,
     /// From the first send to `Decided`.
     pub latency: Duration,
     /// The client's counters.
     pub counters: Counters,
 }
 
+impl Proposed {
+    /// How many learners confirmed the decided value.
+    pub fn confirmed(&self) -> usize {
+        self.confirmation.as_ref().map_or(0, |l| {
+            l.answers
+                .iter()
+                .filter(|(_, a)| *a == LearnerAnswer::Knows(self.decided))
+                .count()
+        })
+    }
+}
+
 /// Proposes `value` (to proposer number `first` first) and waits for the decision; with
-/// `query`, then asks a learner to confirm it.
+/// `confirm`, then asks every learner until a majority knows it (see the module docs).
 pub fn propose(
     cfg: &ClientConfig,
     value: Value,
     first: usize,
-    query: bool,
+    confirm: bool,
     stop: &AtomicBool,
 ) -> Result<Proposed, ClientError> {
     let ep = endpoint(cfg)?;
-    let actor = cfg.membership.client(value, first, query, &cfg.timing);
+    let actor = cfg.membership.client(value, first, false, &cfg.timing);
     let started = Instant::now();
     let deadline = started + cfg.timeout;
     let mut lp = EventLoop::start(actor, ep, None, None, options(cfg)).map_err(setup_err)?;
@@ -157,34 +181,44 @@ pub fn propose(
         Outcome::DeadlineReached => return Err(ClientError::Timeout(cfg.timeout)),
         Outcome::Done => {}
     }
-    let outcome = lp
-        .run(stop, Some(deadline), |s| {
-            matches!(phase(s), ClientPhase::Done(..))
-        })
-        .map_err(setup_err)?;
-    if outcome == Outcome::Stopped {
-        return Err(ClientError::Interrupted);
-    }
-    let (decided, learned) = match phase(lp.state()) {
-        ClientPhase::Done(v, r) => (v, r),
-        ClientPhase::Reading(v) => (v, None),
-        ClientPhase::Proposing => unreachable!("the first run ended after Proposing"),
+    let ClientPhase::Done(decided, _) = phase(lp.state()) else {
+        unreachable!("a client without learners is done once it has the decision")
     };
-    if let Some(l) = learned.filter(|l| *l != decided) {
-        return Err(ClientError::Disagreement {
-            decided,
-            learned: l,
-        });
-    }
+    let counters = lp.counters();
+    drop(lp);
+    let confirmation = if confirm {
+        let majority = cfg.membership.learners().len() / 2 + 1;
+        let l = ask_learners(cfg, cfg.confirm, stop, |answers| {
+            answers
+                .values()
+                .filter(|a| **a == Some(decided))
+                .count()
+                >= majority
+        })?;
+        if let Some((_, LearnerAnswer::Knows(other))) = l
+            .answers
+            .iter()
+            .find(|(_, a)| matches!(a, LearnerAnswer::Knows(v) if *v != decided))
+        {
+            return Err(ClientError::Disagreement {
+                decided,
+                learned: *other,
+            });
+        }
+        Some(l)
+    } else {
+        None
+    };
     Ok(Proposed {
         decided,
-        learned,
+        confirmation,
         latency,
-        counters: lp.counters(),
+        counters,
     })
 }
 
-/// The query tool: asks every learner until one knows or all answered.
+/// The query tool: asks every learner, again and again those that did not answer or did not
+/// know yet.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct QueryTool {
     /// The learners.
@@ -193,7 +227,7 @@ pub struct QueryTool {
     pub retry: Range<Duration>,
 }
 
-/// Answers so far, by learner.
+/// Answers so far, by learner (the latest answer of each).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct QueryState {
     /// Each answering learner's answer.
@@ -217,7 +251,10 @@ impl Actor for QueryTool {
 
     fn on_msg(&self, _id: Id, state: &mut Cow<QueryState>, src: Id, msg: Msg, _o: &mut Out<Self>) {
         if let Msg::Learned(v) = msg {
-            if self.learners.contains(&src) && state.answers.get(&src) != Some(&v) {
+            // A learner's value never changes once known (stability), so a late `None` after
+            // a value is an old datagram: keep the value.
+            let known = state.answers.get(&src).copied().flatten();
+            if self.learners.contains(&src) && known.is_none() && state.answers.get(&src) != Some(&v) {
                 state.to_mut().answers.insert(src, v);
             }
         }
@@ -225,7 +262,7 @@ impl Actor for QueryTool {
 
     fn on_timeout(&self, _id: Id, state: &mut Cow<QueryState>, _t: &Timer, o: &mut Out<Self>) {
         for l in &self.learners {
-            if !state.answers.contains_key(l) {
+            if state.answers.get(l).copied().flatten().is_none() {
                 o.send(*l, Msg::Query);
             }
         }
@@ -233,19 +270,49 @@ impl Actor for QueryTool {
     }
 }
 
+/// One learner's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LearnerAnswer {
+    /// It knows the decided value.
+    Knows(Value),
+    /// It answered that it does not know yet.
+    DoesNotKnow,
+    /// It did not answer in time.
+    NoAnswer,
+}
+
 /// What the learners said.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Learned {
-    /// The decided value, if a learner knows it.
-    pub value: Option<Value>,
-    /// Learners that answered.
-    pub answered: usize,
-    /// Learners asked.
-    pub asked: usize,
+    /// Every learner's answer, in member order.
+    pub answers: Vec<(SocketAddrV4, LearnerAnswer)>,
 }
 
-/// Asks the learners what is decided.
-pub fn learn(cfg: &ClientConfig, stop: &AtomicBool) -> Result<Learned, ClientError> {
+impl Learned {
+    /// The decided value, if a learner knows it (all that know agree, or [`learn`] failed).
+    pub fn value(&self) -> Option<Value> {
+        self.answers.iter().find_map(|(_, a)| match a {
+            LearnerAnswer::Knows(v) => Some(*v),
+            _ => None,
+        })
+    }
+
+    /// Learners that answered at all.
+    pub fn answered(&self) -> usize {
+        self.answers
+            .iter()
+            .filter(|(_, a)| *a != LearnerAnswer::NoAnswer)
+            .count()
+    }
+}
+
+/// Asks every learner until `enough(answers)` holds or `limit` passes.
+fn ask_learners(
+    cfg: &ClientConfig,
+    limit: Duration,
+    stop: &AtomicBool,
+    mut enough: impl FnMut(&BTreeMap<Id, Option<Value>>) -> bool,
+) -> Result<Learned, ClientError> {
     let learners = cfg.membership.learners();
     let actor = QueryTool {
         learners: learners.clone(),
@@ -253,29 +320,94 @@ pub fn learn(cfg: &ClientConfig, stop: &AtomicBool) -> Result<Learned, ClientErr
     };
     let ep = endpoint(cfg)?;
     let mut lp = EventLoop::start(actor, ep, None, None, options(cfg)).map_err(setup_err)?;
-    let n = learners.len();
     let outcome = lp
-        .run(stop, Some(Instant::now() + cfg.timeout), |s| {
-            s.answers.len() == n || s.answers.values().any(Option::is_some)
-        })
+        .run(stop, Some(Instant::now() + limit), |s| enough(&s.answers))
         .map_err(setup_err)?;
     if outcome == Outcome::Stopped {
         return Err(ClientError::Interrupted);
     }
     let answers = &lp.state().answers;
-    if answers.is_empty() {
+    Ok(Learned {
+        answers: learners
+            .iter()
+            .map(|l| {
+                let a = match answers.get(l) {
+                    Some(Some(v)) => LearnerAnswer::Knows(*v),
+                    Some(None) => LearnerAnswer::DoesNotKnow,
+                    None => LearnerAnswer::NoAnswer,
+                };
+                (SocketAddrV4::from(*l), a)
+            })
+            .collect(),
+    })
+}
+
+/// Asks every learner what is decided (see the module docs); learners that disagree are an
+/// error.
+pub fn learn(cfg: &ClientConfig, stop: &AtomicBool) -> Result<Learned, ClientError> {
+    let n = cfg.membership.learners().len();
+    let l = ask_learners(cfg, cfg.timeout, stop, |answers| {
+        answers.len() == n
+            && (answers.values().all(Option::is_some) || answers.values().all(Option::is_none))
+    })?;
+    if l.answered() == 0 {
         return Err(ClientError::Timeout(cfg.timeout));
     }
-    let known: Vec<(SocketAddrV4, Value)> = answers
+    let known: Vec<(SocketAddrV4, Value)> = l
+        .answers
         .iter()
-        .filter_map(|(id, v)| v.map(|v| (SocketAddrV4::from(*id), v)))
+        .filter_map(|(a, x)| match x {
+            LearnerAnswer::Knows(v) => Some((*a, *v)),
+            _ => None,
+        })
         .collect();
     if known.iter().any(|(_, v)| *v != known[0].1) {
         return Err(ClientError::LearnersDisagree(known));
     }
-    Ok(Learned {
-        value: known.first().map(|(_, v)| *v),
-        answered: answers.len(),
-        asked: n,
-    })
+    Ok(l)
+}
+
+/// Asks every member for its counters (`paxos status`), again every retry period those that
+/// did not answer, until all answered or the time limit passes; `None` for a member that did
+/// not answer.
+pub fn status(
+    cfg: &ClientConfig,
+    stop: &AtomicBool,
+) -> Result<Vec<(SocketAddrV4, Option<NodeStats>)>, ClientError> {
+    use std::sync::atomic::Ordering;
+    let ep = endpoint(cfg)?;
+    let members = cfg.membership.addrs();
+    let mut got: BTreeMap<SocketAddrV4, NodeStats> = BTreeMap::new();
+    let req = ep
+        .codec
+        .encode_control(Sender::Client, true, &Control::StatsRequest);
+    ep.socket
+        .set_read_timeout(Some(Duration::from_millis(20)))
+        .map_err(|e| ClientError::Setup(e.to_string()))?;
+    let deadline = Instant::now() + cfg.timeout;
+    let mut next_send = Instant::now();
+    let mut buf = vec![0u8; 65_536];
+    while got.len() < members.len() && Instant::now() < deadline {
+        if stop.load(Ordering::Relaxed) {
+            return Err(ClientError::Interrupted);
+        }
+        if Instant::now() >= next_send {
+            for m in members.iter().filter(|m| !got.contains_key(m)) {
+                let _ = ep.socket.send_to(&req, m);
+            }
+            next_send = Instant::now() + cfg.timing.client_retry.start;
+        }
+        let Ok((n, std::net::SocketAddr::V4(src))) = ep.socket.recv_from(&mut buf) else {
+            continue;
+        };
+        let Ok((Sender::Member(i), Body::Control(Control::Stats(st)))) =
+            ep.codec.decode_any::<Msg>(&buf[..n])
+        else {
+            continue;
+        };
+        if members.get(usize::from(i)) == Some(&src) && st.member == i {
+            got.insert(src, *st);
+        }
+    }
+    Ok(members.iter().map(|m| (*m, got.remove(m))).collect())
 }

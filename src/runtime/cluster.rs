@@ -3,10 +3,19 @@
 //! Each member runs as its own `paxos node` process (spawned from the given executable) with
 //! its own data directory `DIR/node-I` and log file `DIR/node-I.log` (its standard output and
 //! error). A start waits, for a bounded time, for the node's "listening on" line. Every process
-//! still running when the [`LocalCluster`] is dropped is killed, so a failing test or an
-//! interrupted benchmark leaves nothing behind.
+//! still running when the [`LocalCluster`] is dropped is killed, and every node asks the kernel
+//! to stop it (`SIGTERM`, `PR_SET_PDEATHSIG`) when the process that started it dies, so a failing
+//! test, an interrupted benchmark or a `kill -9` of `paxos cluster` leaves nothing behind.
+//!
+//! [`LocalCluster::create`] creates a cluster the way an operator does: a fresh incarnation in
+//! the cluster file `DIR/cluster.txt`, fresh keys `DIR/member.key` and `DIR/client.key` (mode
+//! 0600), and every member's data directory initialised; [`LocalCluster::open`] takes an
+//! existing one back.
 
+use super::codec::Keys;
 use super::config::Membership;
+use super::identity::{Identity, Incarnation};
+use super::storage::DataDir;
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
@@ -50,22 +59,97 @@ pub struct LocalCluster {
     procs: Vec<Option<Child>>,
     /// Flags added to every node's command line (such as `--retry-ms 50`).
     pub common_args: Vec<String>,
+    /// Whether nodes and clients run without keys (`--insecure`).
+    pub insecure: bool,
+}
+
+/// Name of the member key file in a local cluster's directory.
+pub const MEMBER_KEY_FILE: &str = "member.key";
+/// Name of the client key file in a local cluster's directory.
+pub const CLIENT_KEY_FILE: &str = "client.key";
+/// Name of the cluster file in a local cluster's directory.
+pub const CLUSTER_FILE: &str = "cluster.txt";
+
+/// Writes `text` to a new file at `path` readable by its owner only (mode 0600); an existing
+/// file is an error.
+pub fn write_secret(path: &Path, text: &str) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+/// Creates a cluster's shared files in `dir` (which must not hold them yet): the cluster file
+/// with a fresh incarnation (unless `membership` names one) and fresh member and client keys.
+/// Returns the membership with its incarnation.
+pub fn new_cluster_files(dir: &Path, membership: &Membership) -> io::Result<Membership> {
+    fs::create_dir_all(dir)?;
+    for name in [CLUSTER_FILE, MEMBER_KEY_FILE, CLIENT_KEY_FILE] {
+        if dir.join(name).exists() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!(
+                    "{} exists: this directory already holds a cluster",
+                    dir.join(name).display()
+                ),
+            ));
+        }
+    }
+    let mut m = membership.clone();
+    if m.incarnation.is_none() {
+        m.incarnation = Some(Incarnation::random()?);
+    }
+    let (member_key, client_key) = Keys::generate()?;
+    write_secret(&dir.join(MEMBER_KEY_FILE), &member_key)?;
+    write_secret(&dir.join(CLIENT_KEY_FILE), &client_key)?;
+    let tmp = dir.join(format!("{CLUSTER_FILE}.tmp"));
+    fs::write(&tmp, m.to_file_text())?;
+    File::open(&tmp)?.sync_all()?;
+    fs::rename(&tmp, dir.join(CLUSTER_FILE))?;
+    File::open(dir)?.sync_all()?;
+    Ok(m)
 }
 
 impl LocalCluster {
-    /// A cluster of `membership` under `dir`, started with `exe node ...`; nothing runs yet.
-    /// Writes the member list to `DIR/cluster.txt`.
-    pub fn new(exe: &Path, dir: &Path, membership: Membership) -> io::Result<LocalCluster> {
-        fs::create_dir_all(dir)?;
-        fs::write(dir.join("cluster.txt"), membership.to_file_text())?;
+    /// Creates a new cluster of `membership` under `dir` (see the module docs): cluster file,
+    /// keys, and every member's data directory initialised. Nothing runs yet.
+    pub fn create(exe: &Path, dir: &Path, membership: Membership) -> io::Result<LocalCluster> {
+        let membership = new_cluster_files(dir, &membership)?;
+        let c = Self::with(exe, dir, membership);
+        for i in 0..c.membership.members.len() {
+            let identity = Identity {
+                cluster_id: c.membership.cluster_id(),
+                incarnation: c.membership.incarnation.expect("a new cluster has one"),
+                index: i,
+                members: c.membership.member_lines(),
+            };
+            DataDir::init(&c.data_dir(i), &identity)
+                .map_err(|e| io::Error::other(e.to_string()))?;
+        }
+        Ok(c)
+    }
+
+    /// The cluster already created under `dir` (its cluster file and keys).
+    pub fn open(exe: &Path, dir: &Path) -> io::Result<LocalCluster> {
+        let membership = Membership::load(&dir.join(CLUSTER_FILE)).map_err(io::Error::other)?;
+        Ok(Self::with(exe, dir, membership))
+    }
+
+    fn with(exe: &Path, dir: &Path, membership: Membership) -> LocalCluster {
         let n = membership.members.len();
-        Ok(LocalCluster {
+        LocalCluster {
             exe: exe.to_path_buf(),
             dir: dir.to_path_buf(),
             membership,
             procs: (0..n).map(|_| None).collect(),
             common_args: Vec::new(),
-        })
+            insecure: false,
+        }
     }
 
     /// The directory.
@@ -85,7 +169,17 @@ impl LocalCluster {
 
     /// The cluster file.
     pub fn cluster_file(&self) -> PathBuf {
-        self.dir.join("cluster.txt")
+        self.dir.join(CLUSTER_FILE)
+    }
+
+    /// The member key file (nodes).
+    pub fn member_key_file(&self) -> PathBuf {
+        self.dir.join(MEMBER_KEY_FILE)
+    }
+
+    /// The client key file (clients).
+    pub fn client_key_file(&self) -> PathBuf {
+        self.dir.join(CLIENT_KEY_FILE)
     }
 
     /// Member `i`'s address.
@@ -104,24 +198,37 @@ impl LocalCluster {
         list.join(",")
     }
 
-    /// The flags that tell a process who the members are: `--peers` when every member is a
-    /// merged node, `--cluster FILE` otherwise.
+    /// The flags that tell a client who the members are and how to authenticate: the cluster
+    /// file (members, roles, incarnation) and the client key file.
     pub fn member_flags(&self) -> Vec<String> {
-        use super::config::Role;
-        if self.membership.members.iter().all(|m| m.role == Role::Node) {
-            vec!["--peers".into(), self.peers()]
+        let mut v = vec![
+            "--cluster".to_string(),
+            self.cluster_file().display().to_string(),
+        ];
+        if self.insecure {
+            v.push("--insecure".into());
         } else {
-            vec![
-                "--cluster".into(),
-                self.cluster_file().display().to_string(),
-            ]
+            v.push("--key-file".into());
+            v.push(self.client_key_file().display().to_string());
         }
+        v
     }
 
     /// The arguments (after the executable) that start member `i`.
     pub fn node_args(&self, i: usize, extra: &[String]) -> Vec<String> {
-        let mut args = vec!["node".to_string(), "--id".into(), i.to_string()];
-        args.extend(self.member_flags());
+        let mut args = vec![
+            "node".to_string(),
+            "--id".into(),
+            i.to_string(),
+            "--cluster".into(),
+            self.cluster_file().display().to_string(),
+        ];
+        if self.insecure {
+            args.push("--insecure".into());
+        } else {
+            args.push("--key-file".into());
+            args.push(self.member_key_file().display().to_string());
+        }
         args.push("--data-dir".into());
         args.push(self.data_dir(i).display().to_string());
         args.extend(self.common_args.iter().cloned());
@@ -150,7 +257,7 @@ impl LocalCluster {
             .append(true)
             .open(&log_path)?;
         let offset = log.metadata()?.len();
-        let child = Command::new(&self.exe)
+        let child = stop_with_parent(Command::new(&self.exe))
             .args(self.node_args(i, extra))
             .stdin(Stdio::null())
             .stdout(Stdio::from(log.try_clone()?))
@@ -254,6 +361,27 @@ impl Drop for LocalCluster {
             self.kill(i);
         }
     }
+}
+
+/// `cmd`, made to receive `SIGTERM` when the thread that spawns it exits (`PR_SET_PDEATHSIG`),
+/// so that a killed parent leaves no orphan behind.
+pub fn stop_with_parent(mut cmd: Command) -> Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: getpid is async-signal-safe.
+    let parent = unsafe { libc::getpid() };
+    // SAFETY: the closure only makes async-signal-safe calls (prctl, getppid, _exit), as
+    // required between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            // The parent may have died before the request took effect.
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+    cmd
 }
 
 fn read_from(path: &Path, offset: u64) -> String {

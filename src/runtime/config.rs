@@ -9,10 +9,13 @@
 //! * `--peers 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003`: every member is a merged `node`
 //!   (proposer, acceptor and learner in one process), in this order.
 //! * `--cluster FILE`: one member per line, `ROLE ADDRESS`, where `ROLE` is `node`, `proposer`,
-//!   `acceptor` or `learner`; blank lines and lines starting with `#` are ignored:
+//!   `acceptor` or `learner`; blank lines and lines starting with `#` are ignored; one optional
+//!   line `incarnation HEX` names the cluster's incarnation (`paxos new-cluster` writes it, see
+//!   [`super::identity`]):
 //!
 //! ```text
 //! # two proposers, three acceptors, one learner
+//! incarnation 5f0c1d6e3a2b49c08d7e6f5a4b3c2d1e
 //! proposer 127.0.0.1:7001
 //! proposer 127.0.0.1:7002
 //! acceptor 127.0.0.1:7003
@@ -32,6 +35,7 @@
 //! (`paxos propose`) are the model's client actor too. So the process runs the very code the
 //! checker explored.
 
+use super::identity::{derive_cluster_id, Incarnation};
 use crate::models::single::SingleConfig;
 use crate::single::{Client, Node, SingleActor, Value};
 use stateright::actor::Id;
@@ -111,11 +115,13 @@ pub struct Member {
     pub addr: SocketAddrV4,
 }
 
-/// The members of a cluster, in order.
+/// The members of a cluster, in order, and its incarnation when the cluster file names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Membership {
     /// The members; a member's index is its position here.
     pub members: Vec<Member>,
+    /// The cluster's incarnation, from the cluster file's `incarnation` line.
+    pub incarnation: Option<Incarnation>,
 }
 
 /// Parses an IPv4 `address:port`, naming the flag or file line on error.
@@ -156,7 +162,10 @@ impl Membership {
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
-        let m = Membership { members };
+        let m = Membership {
+            members,
+            incarnation: None,
+        };
         m.validate().map_err(|e| format!("--peers: {e}"))?;
         Ok(m)
     }
@@ -164,9 +173,23 @@ impl Membership {
     /// Parses the text of a cluster file (`what` names it in errors).
     pub fn parse(text: &str, what: &str) -> Result<Membership, String> {
         let mut members = Vec::new();
+        let mut incarnation = None;
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(rest) = line.strip_prefix("incarnation ") {
+                if incarnation.is_some() {
+                    return Err(format!(
+                        "{what} line {}: a second incarnation line",
+                        n + 1
+                    ));
+                }
+                incarnation = Some(
+                    Incarnation::parse(rest)
+                        .map_err(|e| format!("{what} line {}: {e}", n + 1))?,
+                );
                 continue;
             }
             let mut words = line.split_whitespace();
@@ -186,7 +209,10 @@ impl Membership {
             let addr = parse_addr(addr, &format!("{what} line {}", n + 1))?;
             members.push(Member { role, addr });
         }
-        let m = Membership { members };
+        let m = Membership {
+            members,
+            incarnation,
+        };
         m.validate().map_err(|e| format!("{what}: {e}"))?;
         Ok(m)
     }
@@ -201,6 +227,9 @@ impl Membership {
     /// The cluster file text of this membership.
     pub fn to_file_text(&self) -> String {
         let mut s = String::from("# paxos cluster file: one member per line, ROLE ADDRESS\n");
+        if let Some(i) = self.incarnation {
+            s += &format!("incarnation {i}\n");
+        }
         for m in &self.members {
             s += &format!("{} {}\n", m.role, m.addr);
         }
@@ -247,20 +276,20 @@ impl Membership {
         Ok(())
     }
 
-    /// The cluster id: FNV-1a (64 bit) over the sorted member addresses. Every process given
-    /// the same members (in any order, with any roles) derives the same id; a process with a
-    /// different list drops this cluster's datagrams as `wrong_cluster`.
+    /// The ordered `ROLE ADDRESS` lines: what a member's identity records (see
+    /// [`super::identity`]).
+    pub fn member_lines(&self) -> Vec<String> {
+        self.members
+            .iter()
+            .map(|m| format!("{} {}", m.role, m.addr))
+            .collect()
+    }
+
+    /// The derived cluster id: FNV-1a (64 bit) over the ordered `ROLE ADDRESS` lines, so two
+    /// processes given the same members in another order or with other roles derive different
+    /// ids and drop each other's datagrams as `wrong_cluster`.
     pub fn cluster_id(&self) -> u64 {
-        let mut addrs: Vec<String> = self.members.iter().map(|m| m.addr.to_string()).collect();
-        addrs.sort();
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for a in addrs {
-            for b in a.bytes().chain([b'\n']) {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(0x0000_0100_0000_01b3);
-            }
-        }
-        h
+        derive_cluster_id(&self.member_lines())
     }
 
     /// The member addresses, in order.
@@ -435,12 +464,23 @@ mod tests {
             panic!("a proposer")
         };
         assert_eq!(p.index, 1);
-        // Same addresses, other order and roles: same cluster id.
+        // Same addresses, other order and roles: another cluster id.
         let peers = Membership::from_peers(
             "127.0.0.1:6,127.0.0.1:5,127.0.0.1:4,127.0.0.1:3,127.0.0.1:2,127.0.0.1:1",
         )
         .unwrap();
-        assert_eq!(peers.cluster_id(), m.cluster_id());
+        assert_ne!(peers.cluster_id(), m.cluster_id());
+        let with_inc = Membership::parse(
+            &format!("incarnation {:032x}\n{text}", 7),
+            "f",
+        )
+        .unwrap();
+        assert_eq!(with_inc.incarnation, Some(Incarnation(7)));
+        assert_eq!(Membership::parse(&with_inc.to_file_text(), "g").unwrap(), with_inc);
+        assert_eq!(
+            Membership::parse("incarnation 12\n", "f").unwrap_err(),
+            "f line 1: '12' is not an incarnation (32 hex digits, as `paxos new-cluster` writes)"
+        );
         let other = Membership::from_peers("127.0.0.1:1,127.0.0.1:2,127.0.0.1:3").unwrap();
         assert_ne!(other.cluster_id(), m.cluster_id());
     }

@@ -56,13 +56,13 @@
 //! ask for a decision, but only members take part in the protocol. Everything else is dropped
 //! and counted in [`Counters`], which are logged every `stats_interval` and at shutdown.
 
-use super::codec::{Codec, DropReason, Sender, MAX_DATAGRAM};
+use super::codec::{Body, Codec, Control, DropReason, Sender, MAX_DATAGRAM};
 use super::faults::Faults;
 use super::rng::Rng;
 use super::storage::{DataDir, StorageError};
 use super::WireMsg;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, Command, Id, Out};
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
@@ -78,98 +78,108 @@ use tracing::{debug, info, warn};
 /// Longest single wait, so that a shutdown request is seen within this time.
 const POLL_CAP: Duration = Duration::from_millis(100);
 
-/// What the loop counted. Printed as `name=value` pairs (see [`Counters::parse`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Counters {
+/// Declares [`Counters`] with its fields in print order.
+macro_rules! counters {
+    ($($(#[doc = $doc:literal])* $name:ident),* $(,)?) => {
+        /// What the loop counted. Printed as `name=value` pairs (see [`Counters::parse`]).
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct Counters {
+            $($(#[doc = $doc])* pub $name: u64,)*
+        }
+
+        impl Counters {
+            fn fields(&self) -> Vec<(&'static str, u64)> {
+                vec![$((stringify!($name), self.$name)),*]
+            }
+
+            /// Reads counters back from a line containing their `name=value` form (such as a
+            /// log line), or `None` when the line does not carry all of them.
+            pub fn parse(line: &str) -> Option<Counters> {
+                let get = |name: &str| -> Option<u64> {
+                    line.split_whitespace()
+                        .find_map(|w| w.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+                };
+                Some(Counters { $($name: get(stringify!($name))?,)* })
+            }
+        }
+    };
+}
+
+counters! {
     /// Messages admitted and handed to the actor.
-    pub received: u64,
+    received,
     /// Datagrams sent (each copy counts).
-    pub sent: u64,
+    sent,
     /// Non-empty batches handled.
-    pub batches: u64,
+    batches,
     /// Durable saves (one at most per batch).
-    pub saves: u64,
+    saves,
     /// Dropped: not a well-formed envelope or message.
-    pub malformed: u64,
+    malformed,
     /// Dropped: larger than the maximum datagram.
-    pub oversized: u64,
+    oversized,
     /// Dropped: another cluster's id.
-    pub wrong_cluster: u64,
+    wrong_cluster,
+    /// Dropped: another incarnation of this cluster (a replay from an earlier life).
+    wrong_incarnation,
     /// Dropped: missing, unexpected or wrong authentication tag.
-    pub unauthenticated: u64,
+    unauthenticated,
     /// Dropped: sender not allowed (see the admission rule).
-    pub unknown_sender: u64,
+    unknown_sender,
+    /// Dropped: authentic, but outside the protocol's ranges (a ballot round at the top).
+    out_of_range,
+    /// Datagrams the kernel dropped because the receive buffer was full (`SO_RXQ_OVFL`).
+    rx_overflow,
     /// Receive errors.
-    pub recv_errors: u64,
+    recv_errors,
     /// Send errors.
-    pub send_errors: u64,
+    send_errors,
     /// Outgoing datagrams dropped by fault injection.
-    pub fault_dropped: u64,
+    fault_dropped,
     /// Outgoing datagrams duplicated by fault injection.
-    pub fault_duplicated: u64,
+    fault_duplicated,
     /// Outgoing copies delayed by fault injection.
-    pub fault_delayed: u64,
+    fault_delayed,
     /// Messages the actor sent itself (handed back in the next batch, no datagram).
-    pub looped: u64,
+    looped,
+    /// `paxos status` requests answered.
+    status_requests,
 }
 
 impl Counters {
-    fn fields(&self) -> [(&'static str, u64); 15] {
-        [
-            ("received", self.received),
-            ("sent", self.sent),
-            ("batches", self.batches),
-            ("saves", self.saves),
-            ("malformed", self.malformed),
-            ("oversized", self.oversized),
-            ("wrong_cluster", self.wrong_cluster),
-            ("unauthenticated", self.unauthenticated),
-            ("unknown_sender", self.unknown_sender),
-            ("recv_errors", self.recv_errors),
-            ("send_errors", self.send_errors),
-            ("fault_dropped", self.fault_dropped),
-            ("fault_duplicated", self.fault_duplicated),
-            ("fault_delayed", self.fault_delayed),
-            ("looped", self.looped),
-        ]
-    }
-
-    /// Reads counters back from a line containing their `name=value` form (such as a log line),
-    /// or `None` when the line does not carry all of them.
-    pub fn parse(line: &str) -> Option<Counters> {
-        let get = |name: &str| -> Option<u64> {
-            line.split_whitespace()
-                .find_map(|w| w.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
-        };
-        Some(Counters {
-            received: get("received")?,
-            sent: get("sent")?,
-            batches: get("batches")?,
-            saves: get("saves")?,
-            malformed: get("malformed")?,
-            oversized: get("oversized")?,
-            wrong_cluster: get("wrong_cluster")?,
-            unauthenticated: get("unauthenticated")?,
-            unknown_sender: get("unknown_sender")?,
-            recv_errors: get("recv_errors")?,
-            send_errors: get("send_errors")?,
-            fault_dropped: get("fault_dropped")?,
-            fault_duplicated: get("fault_duplicated")?,
-            fault_delayed: get("fault_delayed")?,
-            looped: get("looped")?,
-        })
-    }
-
     fn count_drop(&mut self, reason: DropReason) {
         match reason {
             DropReason::Malformed => self.malformed += 1,
             DropReason::Oversized => self.oversized += 1,
             DropReason::WrongCluster => self.wrong_cluster += 1,
+            DropReason::WrongIncarnation => self.wrong_incarnation += 1,
             DropReason::Unauthenticated => self.unauthenticated += 1,
             DropReason::UnknownSender => self.unknown_sender += 1,
+            DropReason::OutOfRange => self.out_of_range += 1,
         }
     }
 }
+
+/// What a node reports to `paxos status`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeStats {
+    /// The member index.
+    pub member: u16,
+    /// The cluster's incarnation.
+    pub incarnation: u128,
+    /// Whether datagrams are authenticated (false: `--insecure`).
+    pub authenticated: bool,
+    /// Milliseconds since the node started.
+    pub uptime_ms: u64,
+    /// Its counters.
+    pub counters: Counters,
+    /// Durable-save latency over the last saves (at most [`SAVE_WINDOW`]), in microseconds:
+    /// median, 99th percentile, maximum (0 when nothing was saved).
+    pub save_us: [u64; 3],
+}
+
+/// How many recent save latencies `paxos status` summarises.
+pub const SAVE_WINDOW: usize = 1024;
 
 impl fmt::Display for Counters {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -293,6 +303,9 @@ pub struct EventLoop<A: Actor> {
     buf: Vec<u8>,
     last_stats: Instant,
     warned_random: bool,
+    started: Instant,
+    save_latencies: VecDeque<u64>,
+    rx_dropped_total: u32,
 }
 
 impl<A> EventLoop<A>
@@ -344,7 +357,11 @@ where
             buf: vec![0; 65_536],
             last_stats: now,
             warned_random: false,
+            started: now,
+            save_latencies: VecDeque::new(),
+            rx_dropped_total: 0,
         };
+        enable_rx_overflow_count(&lp.ep.socket);
         let mut batch = Batch::new();
         lp.absorb(out, &mut batch);
         lp.commit(batch)?;
@@ -393,7 +410,15 @@ where
             if let Some(every) = self.opts.stats_interval {
                 if now >= self.last_stats + every {
                     self.last_stats = now;
-                    info!("counters {}", self.counters);
+                    if self.ep.codec.authenticated() {
+                        info!("counters {}", self.counters);
+                    } else {
+                        warn!(
+                            "INSECURE (no keys): any process that can send from a member's \
+                             address is that member; counters {}",
+                            self.counters
+                        );
+                    }
                 }
             }
             let mut wake = now + POLL_CAP;
@@ -440,9 +465,15 @@ where
         let mut buf = std::mem::take(&mut self.buf);
         let mut handled = 0;
         while handled < self.opts.max_batch {
-            match self.ep.socket.recv_from(&mut buf) {
-                Ok((n, src)) => {
+            match recv_with_overflow(&self.ep.socket, &mut buf) {
+                Ok((n, src, dropped)) => {
                     handled += 1;
+                    if let Some(total) = dropped {
+                        // The kernel reports a running total for the socket.
+                        let new = total.wrapping_sub(self.rx_dropped_total);
+                        self.counters.rx_overflow += u64::from(new);
+                        self.rx_dropped_total = total;
+                    }
                     self.on_datagram(&buf[..n], src, batch);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -458,13 +489,17 @@ where
     }
 
     fn on_datagram(&mut self, bytes: &[u8], src: SocketAddr, batch: &mut Batch<A>) {
-        let (sender, msg) = match self.ep.codec.decode::<A::Msg>(bytes) {
+        let (sender, body) = match self.ep.codec.decode_any::<A::Msg>(bytes) {
             Ok(x) => x,
             Err(e) => {
                 self.counters.count_drop(e.reason());
                 debug!(%src, len = bytes.len(), reason = %e, "dropped datagram");
                 return;
             }
+        };
+        let msg = match body {
+            Body::Msg(m) => m,
+            Body::Control(c) => return self.on_control(src, sender, c),
         };
         let src_id = match self.admit(src, sender, &msg) {
             Some(id) => id,
@@ -474,9 +509,50 @@ where
                 return;
             }
         };
+        if !msg.in_range() {
+            self.counters.count_drop(DropReason::OutOfRange);
+            debug!(%src, ?msg, "dropped a message outside the protocol's ranges");
+            return;
+        }
         self.counters.received += 1;
         debug!(%src, ?msg, "recv");
         self.deliver(src_id, msg, batch);
+    }
+
+    /// A runtime control message: only a member answers, and only a client's status request.
+    fn on_control(&mut self, src: SocketAddr, sender: Sender, c: Control) {
+        let (SocketAddr::V4(src), Sender::Member(me), Sender::Client, Control::StatsRequest) =
+            (src, self.ep.me, sender, c)
+        else {
+            self.counters.count_drop(DropReason::UnknownSender);
+            return;
+        };
+        self.counters.status_requests += 1;
+        let stats = Control::Stats(Box::new(self.stats(me)));
+        let bytes = self.ep.codec.encode_control(self.ep.me, false, &stats);
+        self.send_now(src, &bytes);
+        self.flush_outbox();
+    }
+
+    /// What `paxos status` reports.
+    pub fn stats(&self, member: u16) -> NodeStats {
+        let mut lat: Vec<u64> = self.save_latencies.iter().copied().collect();
+        lat.sort_unstable();
+        let pick = |q: f64| -> u64 {
+            if lat.is_empty() {
+                0
+            } else {
+                lat[((lat.len() - 1) as f64 * q).round() as usize]
+            }
+        };
+        NodeStats {
+            member,
+            incarnation: self.ep.codec.incarnation().0,
+            authenticated: self.ep.codec.authenticated(),
+            uptime_ms: self.started.elapsed().as_millis() as u64,
+            counters: self.counters,
+            save_us: [pick(0.5), pick(0.99), lat.last().copied().unwrap_or(0)],
+        }
     }
 
     /// One step: the actor handles `msg` from `src`.
@@ -561,7 +637,12 @@ where
         if let Some(record) = batch.save {
             if self.saved.as_ref() != Some(&record) {
                 if let Some(dir) = &mut self.storage {
+                    let t = Instant::now();
                     dir.save(&record).map_err(RuntimeError::Storage)?;
+                    if self.save_latencies.len() == SAVE_WINDOW {
+                        self.save_latencies.pop_front();
+                    }
+                    self.save_latencies.push_back(t.elapsed().as_micros() as u64);
                     self.counters.saves += 1;
                     debug!(?record, "saved");
                 }
@@ -582,7 +663,8 @@ where
             return;
         }
         let addr = SocketAddrV4::from(dst);
-        let bytes = self.ep.codec.encode(self.ep.me, msg);
+        let to_member = self.ep.members.contains(&addr);
+        let bytes = self.ep.codec.encode_to(self.ep.me, to_member, msg);
         debug_assert!(bytes.len() <= MAX_DATAGRAM);
         debug!(dst = %addr, ?msg, "send");
         let Some(faults) = &mut self.opts.faults else {
@@ -687,6 +769,69 @@ where
     }
 }
 
+/// Asks the kernel to report, with every datagram, how many it dropped on this socket for
+/// lack of buffer space (`SO_RXQ_OVFL`); where unsupported, `rx_overflow` stays 0.
+fn enable_rx_overflow_count(socket: &UdpSocket) {
+    let one: libc::c_int = 1;
+    // SAFETY: a valid socket descriptor and a pointer to a c_int of the size given.
+    let r = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RXQ_OVFL,
+            &one as *const libc::c_int as *const libc::c_void,
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r != 0 {
+        debug!(error = %io::Error::last_os_error(), "SO_RXQ_OVFL unavailable");
+    }
+}
+
+/// One `recvmsg`: the datagram's length and source, and the kernel's running count of
+/// datagrams dropped on this socket, when it reported one.
+fn recv_with_overflow(
+    socket: &UdpSocket,
+    buf: &mut [u8],
+) -> io::Result<(usize, SocketAddr, Option<u32>)> {
+    // SAFETY: all-zero is a valid sockaddr_in and msghdr.
+    let mut addr: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr() as *mut libc::c_void,
+        iov_len: buf.len(),
+    };
+    let mut control = [0u64; 8]; // aligned room for one u32 control message
+    let mut hdr: libc::msghdr = unsafe { std::mem::zeroed() };
+    hdr.msg_name = &mut addr as *mut libc::sockaddr_in as *mut libc::c_void;
+    hdr.msg_namelen = std::mem::size_of::<libc::sockaddr_in>() as u32;
+    hdr.msg_iov = &mut iov;
+    hdr.msg_iovlen = 1;
+    hdr.msg_control = control.as_mut_ptr() as *mut libc::c_void;
+    hdr.msg_controllen = std::mem::size_of_val(&control);
+    // SAFETY: every pointer in `hdr` points at a live buffer of the length given.
+    let n = unsafe { libc::recvmsg(socket.as_raw_fd(), &mut hdr, 0) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut dropped = None;
+    // SAFETY: the CMSG macros walk the control buffer the kernel filled in, within
+    // `msg_controllen`.
+    unsafe {
+        let mut c = libc::CMSG_FIRSTHDR(&hdr);
+        while !c.is_null() {
+            if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SO_RXQ_OVFL {
+                dropped = Some(std::ptr::read_unaligned(libc::CMSG_DATA(c) as *const u32));
+            }
+            c = libc::CMSG_NXTHDR(&hdr, c);
+        }
+    }
+    let src = SocketAddr::V4(SocketAddrV4::new(
+        std::net::Ipv4Addr::from(u32::from_be(addr.sin_addr.s_addr)),
+        u16::from_be(addr.sin_port),
+    ));
+    Ok((n as usize, src, dropped))
+}
+
 /// The C socket address of `a`.
 fn sockaddr(a: &SocketAddrV4) -> libc::sockaddr_in {
     libc::sockaddr_in {
@@ -713,22 +858,27 @@ mod tests {
             malformed: 5,
             oversized: 6,
             wrong_cluster: 7,
-            unauthenticated: 8,
-            unknown_sender: 9,
-            recv_errors: 10,
-            send_errors: 11,
-            fault_dropped: 12,
-            fault_duplicated: 13,
-            fault_delayed: 14,
-            looped: 15,
+            wrong_incarnation: 8,
+            unauthenticated: 9,
+            unknown_sender: 10,
+            out_of_range: 11,
+            rx_overflow: 12,
+            recv_errors: 13,
+            send_errors: 14,
+            fault_dropped: 15,
+            fault_duplicated: 16,
+            fault_delayed: 17,
+            looped: 18,
+            status_requests: 19,
         };
         let line = format!("2024 INFO node{{id=0}}: stopped; counters {c}");
         assert_eq!(Counters::parse(&line), Some(c));
         assert_eq!(
             c.to_string(),
             "received=1 sent=2 batches=3 saves=4 malformed=5 oversized=6 wrong_cluster=7 \
-             unauthenticated=8 unknown_sender=9 recv_errors=10 send_errors=11 fault_dropped=12 \
-             fault_duplicated=13 fault_delayed=14 looped=15"
+             wrong_incarnation=8 unauthenticated=9 unknown_sender=10 out_of_range=11 \
+             rx_overflow=12 recv_errors=13 send_errors=14 fault_dropped=15 fault_duplicated=16 \
+             fault_delayed=17 looped=18 status_requests=19"
         );
         assert_eq!(Counters::parse("received=1"), None);
     }

@@ -25,6 +25,7 @@ pub mod codec;
 pub mod config;
 pub mod event_loop;
 pub mod faults;
+pub mod identity;
 pub mod node;
 pub mod rng;
 pub mod storage;
@@ -40,6 +41,9 @@ pub trait WireMsg: Serialize + DeserializeOwned + Clone + Debug {
     fn client_may_send(&self) -> bool;
     /// The variant name, used by fault-injection rules (`drop-except:Accept=..`).
     fn kind(&self) -> &'static str;
+    /// Whether the message's numbers are inside the protocol's ranges; a message outside them
+    /// is dropped and counted (`out_of_range`) before the actor sees it.
+    fn in_range(&self) -> bool;
 }
 
 impl WireMsg for Msg {
@@ -60,6 +64,10 @@ impl WireMsg for Msg {
             Msg::Nack(..) => "Nack",
             Msg::Chosen(..) => "Chosen",
         }
+    }
+
+    fn in_range(&self) -> bool {
+        Msg::in_range(self)
     }
 }
 

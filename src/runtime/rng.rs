@@ -48,6 +48,15 @@ impl Rng {
     }
 }
 
+/// `n` bytes from the operating system's cryptographic random source (`/dev/urandom`), for
+/// what must not be guessable or repeat: cluster keys and incarnation ids.
+pub fn os_random_bytes(n: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut b = vec![0u8; n];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut b)?;
+    Ok(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,50 +5,54 @@
 //! An acceptor's promise and vote are the memory of Paxos: an acceptor that restarts with an
 //! empty state may promise a lower ballot or vote for a second value, and two different values
 //! can then be chosen. So a node that cannot read its record back **refuses to start**; it never
-//! falls back to an empty state. Only a data directory whose record file holds no record (a
-//! node that never saved anything, hence never promised anything) starts empty.
+//! falls back to an empty state, and **no legitimate file is ever empty or zero**: creating a
+//! member's storage is an explicit act ([`DataDir::init`], `paxos node --init`) that writes an
+//! explicit "nothing saved yet" record, and a plain start ([`DataDir::open`]) refuses a missing
+//! directory, an uninitialised one, a missing record file and every zeroed slot. A zeroed file
+//! (a bad sector read back as zeros, a wrong `fallocate` or `truncate`, a sparse restore) is
+//! therefore damage like any other, named with its file and slot.
 //!
 //! # Why two slots
 //!
 //! A save is on the critical path of every phase: an acceptor answers only once its promise or
 //! vote is durable. Writing a new file and renaming it over the old one costs an `fdatasync`, a
 //! rename and a directory `fsync`, about three times one `fdatasync` (measured by `paxos bench
-//! single`). So the record file is created once, at a fixed size, when the data directory is
-//! opened, and every save overwrites **the older of its two slots** in place and `fdatasync`s
-//! it: one write, one flush, no metadata change. The slot not being written always holds the
-//! previous record intact, so a save interrupted by a crash never destroys the last durable
-//! record.
+//! single`). So the record file is created once, at a fixed size, at initialisation, and every
+//! save overwrites **the older of its two slots** in place and `fdatasync`s it: one write, one
+//! flush, no metadata change. The slot not being written always holds the previous record
+//! intact, so a save interrupted by a crash never destroys the last durable record.
 //!
-//! # File format (version 2)
+//! # File format (version 3)
 //!
 //! The file is two slots of `S` bytes each; slot `i` starts at byte `i * S`. `S` is a multiple
 //! of 4096, a memory page and the usual file-system block, so the two slots never share a page
-//! or a block: writing back one slot never rewrites the other's sectors. A slot is either all
-//! zero bytes (empty) or:
+//! or a block: writing back one slot never rewrites the other's sectors. Every slot holds:
 //!
 //! ```text
 //! offset  size  field
 //! 0       4     magic "PXST"
-//! 4       2     format version, little endian (2)
-//! 6       2     flags (must be 0)
+//! 4       2     format version, little endian (3)
+//! 6       2     flags: bit 0 = the initialisation record ("nothing saved yet", no payload);
+//!               other bits must be 0
 //! 8       4     slot size S, little endian
-//! 12      8     sequence number, little endian: 1 for the first save, +1 for each next one
+//! 12      8     sequence number, little endian
 //! 20      4     payload length n, little endian
 //! 24      4     CRC-32 (IEEE) of bytes 0..24 followed by the payload, little endian
 //! 28      n     payload: the actor's `Storage` value in postcard encoding
 //! 28 + n        zero bytes up to S
 //! ```
 //!
-//! The first save writes slot 0 with sequence number 1; each later save overwrites the other
-//! slot with the next number. So the only legitimate shapes are: both slots empty (nothing saved
-//! yet), slot 0 holding sequence 1 and slot 1 empty, or both slots holding consecutive numbers.
-//! The record is the slot with the higher number.
+//! Initialisation writes the initialisation record twice: sequence 1 in slot 0 and 2 in slot 1.
+//! Each save overwrites the older slot with the next number (the first save is number 3, in
+//! slot 0). So the only legitimate shape is two valid slots with consecutive numbers, of which
+//! initialisation records may only be numbers 1 and 2; the record is the slot with the higher
+//! number ("nothing saved yet" when that is an initialisation record).
 //!
 //! Reading checks, and names the first failure with the file and slot: the file length (two
-//! slots of a multiple of 4096 bytes), then in each non-empty slot the magic, the version, the
-//! flags, the slot size, the payload length, the checksum and the zero padding; then the shape
-//! (a record in slot 1 with slot 0 empty, a lone record whose number is not 1, or two slots
-//! whose numbers are not consecutive are refused); and finally the latest record's payload.
+//! slots of a multiple of 4096 bytes), then in each slot that it is not all zeros, the magic,
+//! the version, the flags, the slot size, the payload length, the checksum and the zero
+//! padding; then the shape (numbers that are not consecutive, an initialisation record numbered
+//! above 2); and finally the latest record's payload.
 //!
 //! A damaged slot stops the node even when the other slot is valid. Falling back to the other
 //! slot would be right after a torn write of the slot being saved (that record was never
@@ -61,12 +65,9 @@
 //!
 //! A record that outgrows the slots is written to a new file with larger slots, replaced the
 //! slow way: temp file, `fdatasync`, rename, directory `fsync`; the new file keeps the previous
-//! record in its slot 1, so the shape rules above still hold. The same slow path creates the
-//! empty file when the directory is opened for the first time, before the node answers
-//! anything. The record file is never recreated for a directory that was used before (one with
-//! a `paxos.member` file): a missing record file there stops the node.
-//! If any step fails the node stops: after a failed `fsync` the kernel may have dropped the
-//! dirty pages, so retrying could report success for data that is gone.
+//! record in its slot 1, so the shape rules above still hold. Initialisation creates the file
+//! the same slow way. If any step fails the node stops: after a failed `fsync` the kernel may
+//! have dropped the dirty pages, so retrying could report success for data that is gone.
 //!
 //! # One node per directory, and the right one
 //!
@@ -74,12 +75,12 @@
 //! dies, even by `kill -9`) on `paxos.lock`; a second node pointed at the same directory stops
 //! with an error instead of interleaving its promises with the first one's.
 //!
-//! A promise is only meaningful for the acceptor that made it: node 1 started on node 0's
-//! directory would vote with node 0's memory, and the cluster would have one acceptor twice and
-//! another not at all. So [`DataDir::claim`] records, on first use, which cluster and member the
-//! directory belongs to (`paxos.member`: `cluster <id>` and `member <index>` lines), and refuses
-//! any other.
+//! A promise is only meaningful for the acceptor that made it, so initialisation records the
+//! member's [`Identity`] (cluster id, incarnation, ordered member list, index) in
+//! `paxos.member`, as its last act, and every start compares it with the identity the node is
+//! started with (see [`super::identity`]).
 
+use super::identity::Identity;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt;
@@ -96,14 +97,18 @@ pub const TEMP_FILE: &str = "paxos.storage.tmp";
 pub const LOCK_FILE: &str = "paxos.lock";
 /// Name of the file naming the cluster and member a data directory belongs to.
 pub const MEMBER_FILE: &str = "paxos.member";
-/// First four bytes of a non-empty slot.
+/// Temporary file of the member file.
+const MEMBER_TEMP_FILE: &str = "paxos.member.tmp";
+/// First four bytes of every slot.
 pub const MAGIC: [u8; 4] = *b"PXST";
 /// The format version this build writes and reads.
-pub const VERSION: u16 = 2;
+pub const VERSION: u16 = 3;
 /// Size of a slot's fixed header.
 pub const HEADER_LEN: usize = 28;
 /// Slot sizes are multiples of this (a memory page, and the usual file-system block).
 pub const SLOT_UNIT: usize = 4096;
+/// Flag of the initialisation record ("nothing saved yet").
+pub const FLAG_INITIAL: u16 = 1;
 
 /// What is wrong with a record file's bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -124,13 +129,15 @@ pub enum Corruption {
     },
     /// The slots' sequence numbers are not a shape saves produce (see the module docs).
     BadShape(String),
-    /// The record file is missing from a directory that was used before.
+    /// The record file is missing from an initialised directory.
     Missing,
 }
 
 /// What is wrong inside one slot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SlotCorruption {
+    /// Every byte is zero: never written, or zeroed (no legitimate slot is).
+    Zeroed,
     /// The first four bytes are not [`MAGIC`].
     BadMagic {
         /// The bytes found instead.
@@ -154,6 +161,8 @@ pub enum SlotCorruption {
         /// Payload bytes the slot has room for.
         room: usize,
     },
+    /// An initialisation record with a payload.
+    InitialWithPayload(u32),
     /// The checksum does not match the contents.
     ChecksumMismatch {
         /// Checksum in the header.
@@ -184,7 +193,7 @@ impl fmt::Display for Corruption {
             Corruption::BadShape(what) => write!(f, "impossible slot contents: {what}"),
             Corruption::Missing => write!(
                 f,
-                "missing: the directory was used before (it has {MEMBER_FILE}) but its record \
+                "missing: the directory was initialised (it has {MEMBER_FILE}) but its record \
                  file is gone"
             ),
         }
@@ -194,6 +203,10 @@ impl fmt::Display for Corruption {
 impl fmt::Display for SlotCorruption {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            SlotCorruption::Zeroed => f.write_str(
+                "all zero bytes (zeroed by the disk, a truncate, fallocate or restore; every slot \
+                 of an initialised file holds a record)",
+            ),
             SlotCorruption::BadMagic { found } => write!(
                 f,
                 "bad magic: starts with {:02x} {:02x} {:02x} {:02x}, expected \"PXST\"",
@@ -211,6 +224,10 @@ impl fmt::Display for SlotCorruption {
             SlotCorruption::TooLong { declared, room } => write!(
                 f,
                 "the header declares {declared} payload bytes, the slot has room for {room}"
+            ),
+            SlotCorruption::InitialWithPayload(n) => write!(
+                f,
+                "an initialisation record with {n} payload bytes (it has none)"
             ),
             SlotCorruption::ChecksumMismatch { stored, computed } => write!(
                 f,
@@ -251,23 +268,40 @@ pub enum StorageError {
     },
     /// The value could not be serialized.
     Encode(String),
-    /// The directory belongs to another cluster or member.
+    /// A plain start found no initialised storage.
+    NotInitialised {
+        /// The data directory.
+        dir: PathBuf,
+        /// What was found instead.
+        why: String,
+    },
+    /// Initialisation found storage (or other files) already there.
+    AlreadyInitialised {
+        /// The data directory.
+        dir: PathBuf,
+        /// What was found.
+        why: String,
+    },
+    /// The directory belongs to another cluster, member list, incarnation or member.
     WrongMember {
         /// The member file.
         path: PathBuf,
-        /// `(cluster id, member index)` recorded in it.
-        found: (u64, usize),
-        /// `(cluster id, member index)` of the node being started.
-        expected: (u64, usize),
+        /// How the recorded identity differs.
+        why: String,
     },
     /// The member file cannot be read as one.
     BadMemberFile {
         /// The member file.
         path: PathBuf,
-        /// Its contents, for the message.
-        contents: String,
+        /// What is wrong with it.
+        why: String,
     },
 }
+
+/// How an operator creates a member's storage, for the error messages.
+const INIT_HINT: &str = "a member's storage is created only by initialisation, `paxos node --init` \
+     with the same flags, and only for a member that never ran: a member whose disk was lost must \
+     not rejoin under its old identity (README, \"Failure model and operator rules\")";
 
 impl fmt::Display for StorageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -286,26 +320,27 @@ impl fmt::Display for StorageError {
                 write!(f, "cannot {op} {}: {err}", path.display())
             }
             StorageError::Encode(e) => write!(f, "cannot encode the storage record: {e}"),
-            StorageError::WrongMember {
-                path,
-                found,
-                expected,
-            } => write!(
+            StorageError::NotInitialised { dir, why } => write!(
                 f,
-                "data directory belongs to member {} of cluster {:016x} ({}), not to member {} of \
-                 cluster {:016x}: its promises are not this node's",
-                found.1,
-                found.0,
-                path.display(),
-                expected.1,
-                expected.0
+                "data directory {} {why}; refusing to start an acceptor with no memory: \
+                 {INIT_HINT}",
+                dir.display()
             ),
-            StorageError::BadMemberFile { path, contents } => write!(
+            StorageError::AlreadyInitialised { dir, why } => write!(
                 f,
-                "member file {} is unreadable (expected `cluster <16 hex digits>` and `member \
-                 <index>` lines, found {contents:?})",
+                "cannot initialise {}: {why}; a member that has run must never be initialised \
+                 again (its promises would be forgotten)",
+                dir.display()
+            ),
+            StorageError::WrongMember { path, why } => write!(
+                f,
+                "data directory does not belong to this node ({}): {why}; its promises are not \
+                 this node's",
                 path.display()
             ),
+            StorageError::BadMemberFile { path, why } => {
+                write!(f, "member file {} is unreadable: {why}", path.display())
+            }
         }
     }
 }
@@ -332,8 +367,17 @@ pub fn slot_size_for(payload_len: usize) -> usize {
     (HEADER_LEN + payload_len).div_ceil(SLOT_UNIT).max(1) * SLOT_UNIT
 }
 
-/// The `slot_size` bytes of a slot holding `payload` with sequence number `seq`.
-pub fn encode_slot(payload: &[u8], seq: u64, slot_size: usize) -> Result<Vec<u8>, StorageError> {
+/// The `slot_size` bytes of a slot holding `payload` (`None`: the initialisation record) with
+/// sequence number `seq`.
+pub fn encode_slot(
+    payload: Option<&[u8]>,
+    seq: u64,
+    slot_size: usize,
+) -> Result<Vec<u8>, StorageError> {
+    let (flags, payload) = match payload {
+        Some(p) => (0u16, p),
+        None => (FLAG_INITIAL, &[][..]),
+    };
     let len = u32::try_from(payload.len())
         .map_err(|_| StorageError::Encode("record larger than 4 GiB".into()))?;
     let size = u32::try_from(slot_size)
@@ -347,7 +391,7 @@ pub fn encode_slot(payload: &[u8], seq: u64, slot_size: usize) -> Result<Vec<u8>
     let mut out = Vec::with_capacity(slot_size);
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&flags.to_le_bytes());
     out.extend_from_slice(&size.to_le_bytes());
     out.extend_from_slice(&seq.to_le_bytes());
     out.extend_from_slice(&len.to_le_bytes());
@@ -358,30 +402,44 @@ pub fn encode_slot(payload: &[u8], seq: u64, slot_size: usize) -> Result<Vec<u8>
     Ok(out)
 }
 
-/// The bytes of a whole record file whose slot 0 holds `value` with sequence number `seq` and
-/// whose slot 1 is empty (a valid file when `seq` is 1).
-pub fn encode_file<S: Serialize>(value: &S, seq: u64) -> Result<Vec<u8>, StorageError> {
+/// The bytes of a freshly initialised record file: the initialisation record as number 1 in
+/// slot 0 and number 2 in slot 1.
+pub fn initial_file() -> Vec<u8> {
+    let mut out = encode_slot(None, 1, SLOT_UNIT).expect("an empty record fits");
+    out.extend(encode_slot(None, 2, SLOT_UNIT).expect("an empty record fits"));
+    out
+}
+
+/// The bytes of a record file after initialisation and one save of `value`: `value` as number
+/// 3 in slot 0, the initialisation record as number 2 in slot 1.
+pub fn encode_file<S: Serialize>(value: &S) -> Result<Vec<u8>, StorageError> {
     let payload = postcard::to_allocvec(value).map_err(|e| StorageError::Encode(e.to_string()))?;
     let size = slot_size_for(payload.len());
-    let mut out = encode_slot(&payload, seq, size)?;
-    out.resize(2 * size, 0);
+    let mut out = encode_slot(Some(&payload), 3, size)?;
+    out.extend(encode_slot(None, 2, size)?);
     Ok(out)
 }
 
-/// A checked record file: its slot size and its latest record, if any.
+/// A checked record file: its slot size, its latest slot and number, and the latest record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Slots {
     /// Bytes per slot.
     pub slot_size: usize,
-    /// `(slot, sequence number, payload)` of the latest record; `None` when both slots are
-    /// empty.
-    pub latest: Option<(usize, u64, Vec<u8>)>,
+    /// The slot holding the highest sequence number.
+    pub latest_slot: usize,
+    /// That number.
+    pub latest_seq: u64,
+    /// The latest record's payload; `None` when it is the initialisation record.
+    pub record: Option<Vec<u8>>,
 }
 
-/// Checks one slot: `Ok(None)` when it is empty.
-fn check_slot(b: &[u8]) -> Result<Option<(u64, &[u8])>, SlotCorruption> {
+/// One checked slot: `(sequence number, payload or None for the initialisation record)`.
+type CheckedSlot<'a> = (u64, Option<&'a [u8]>);
+
+/// Checks one slot.
+fn check_slot(b: &[u8]) -> Result<CheckedSlot<'_>, SlotCorruption> {
     if b.iter().all(|&x| x == 0) {
-        return Ok(None);
+        return Err(SlotCorruption::Zeroed);
     }
     if b[..4] != MAGIC {
         return Err(SlotCorruption::BadMagic {
@@ -393,7 +451,7 @@ fn check_slot(b: &[u8]) -> Result<Option<(u64, &[u8])>, SlotCorruption> {
         return Err(SlotCorruption::UnsupportedVersion(version));
     }
     let flags = u16::from_le_bytes([b[6], b[7]]);
-    if flags != 0 {
+    if flags & !FLAG_INITIAL != 0 {
         return Err(SlotCorruption::UnknownFlags(flags));
     }
     let declared_size = u32::from_le_bytes(b[8..12].try_into().expect("4 bytes"));
@@ -413,6 +471,10 @@ fn check_slot(b: &[u8]) -> Result<Option<(u64, &[u8])>, SlotCorruption> {
             room,
         });
     }
+    let initial = flags & FLAG_INITIAL != 0;
+    if initial && len != 0 {
+        return Err(SlotCorruption::InitialWithPayload(len));
+    }
     let end = HEADER_LEN + len as usize;
     let payload = &b[HEADER_LEN..end];
     let computed = checksum(&b[..24], payload);
@@ -422,7 +484,7 @@ fn check_slot(b: &[u8]) -> Result<Option<(u64, &[u8])>, SlotCorruption> {
     if let Some(i) = b[end..].iter().position(|&x| x != 0) {
         return Err(SlotCorruption::DirtyPadding { at: end + i });
     }
-    Ok(Some((seq, payload)))
+    Ok((seq, (!initial).then_some(payload)))
 }
 
 /// Checks the bytes of a record file and finds its latest record.
@@ -432,45 +494,40 @@ pub fn check_file(bytes: &[u8]) -> Result<Slots, Corruption> {
         return Err(Corruption::BadLength { found: n as u64 });
     }
     let size = n / 2;
-    let mut found = [None, None];
-    for (slot, f) in found.iter_mut().enumerate() {
+    let mut found = Vec::with_capacity(2);
+    for slot in 0..2 {
         let b = &bytes[slot * size..(slot + 1) * size];
-        *f = check_slot(b).map_err(|what| Corruption::Slot {
+        found.push(check_slot(b).map_err(|what| Corruption::Slot {
             slot,
             offset: (slot * size) as u64,
             what,
-        })?;
+        })?);
     }
     let shape = |what: String| Err(Corruption::BadShape(what));
-    let latest = match found {
-        [None, None] => None,
-        [Some((1, p)), None] => Some((0, 1, p)),
-        [Some((s, _)), None] => {
+    for (slot, (seq, payload)) in found.iter().enumerate() {
+        if payload.is_none() && *seq > 2 {
             return shape(format!(
-                "slot 0 holds sequence number {s} and slot 1 is empty (a lone record is number 1)"
-            ))
+                "slot {slot} holds an initialisation record numbered {seq} (initialisation \
+                 writes numbers 1 and 2 only)"
+            ));
         }
-        [None, Some((s, _))] => {
-            return shape(format!(
-                "slot 0 is empty and slot 1 holds sequence number {s} (the first save goes to \
-                 slot 0)"
-            ))
-        }
-        [Some((s0, p0)), Some((s1, p1))] => {
-            if s0.checked_add(1) == Some(s1) {
-                Some((1, s1, p1))
-            } else if s1.checked_add(1) == Some(s0) {
-                Some((0, s0, p0))
-            } else {
-                return shape(format!(
-                    "the slots hold sequence numbers {s0} and {s1}, which are not consecutive"
-                ));
-            }
-        }
+    }
+    let (s0, s1) = (found[0].0, found[1].0);
+    let latest_slot = if s0.checked_add(1) == Some(s1) {
+        1
+    } else if s1.checked_add(1) == Some(s0) {
+        0
+    } else {
+        return shape(format!(
+            "the slots hold sequence numbers {s0} and {s1}, which are not consecutive"
+        ));
     };
+    let (latest_seq, record) = found[latest_slot];
     Ok(Slots {
         slot_size: size,
-        latest: latest.map(|(slot, seq, p)| (slot, seq, p.to_vec())),
+        latest_slot,
+        latest_seq,
+        record: record.map(<[u8]>::to_vec),
     })
 }
 
@@ -483,41 +540,30 @@ pub fn decode_payload<S: DeserializeOwned>(payload: &[u8]) -> Result<S, String> 
     }
 }
 
-/// Checks and decodes the bytes of a record file: `Ok(None)` when both slots are empty.
+/// Checks and decodes the bytes of a record file: `Ok(None)` when nothing was saved yet.
 pub fn decode_file<S: DeserializeOwned>(bytes: &[u8]) -> Result<Option<S>, Corruption> {
     let slots = check_file(bytes)?;
-    let Some((slot, _, payload)) = slots.latest else {
+    let Some(payload) = &slots.record else {
         return Ok(None);
     };
-    decode_payload(&payload)
+    decode_payload(payload)
         .map(Some)
         .map_err(|e| Corruption::Slot {
-            slot,
-            offset: (slot * slots.slot_size) as u64,
+            slot: slots.latest_slot,
+            offset: (slots.latest_slot * slots.slot_size) as u64,
             what: SlotCorruption::Decode(e),
         })
 }
 
-/// Reads the record file at `path`: `Ok(None)` when there is no such file or it holds no
-/// record yet.
+/// Reads the record file at `path`: `Ok(None)` when nothing was saved in it yet.
 ///
-/// This is also how tools and tests inspect a node's promise and vote, even while the node
-/// runs. A save overwrites a slot in place, so a reader may catch one half-written; the read is
-/// then retried (a few times, a millisecond apart) before the file is declared corrupt.
+/// This is how tools and tests inspect a node's promise and vote, even while the node runs. A
+/// save overwrites a slot in place, so a reader may catch one half-written; the read is then
+/// retried (a few times, a millisecond apart) before the file is declared corrupt.
 pub fn read_storage_file<S: DeserializeOwned>(path: &Path) -> Result<Option<S>, StorageError> {
     let mut attempts = 0;
     loop {
-        let bytes = match fs::read(path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(err) => {
-                return Err(StorageError::Io {
-                    path: path.to_path_buf(),
-                    op: "read",
-                    err,
-                })
-            }
-        };
+        let bytes = fs::read(path).map_err(io_err(path, "read"))?;
         match decode_file(&bytes) {
             Ok(v) => return Ok(v),
             Err(_) if attempts < 5 => {
@@ -534,25 +580,15 @@ pub fn read_storage_file<S: DeserializeOwned>(path: &Path) -> Result<Option<S>, 
     }
 }
 
-/// Temporary file of [`DataDir::claim`].
-const MEMBER_TEMP_FILE: &str = "paxos.member.tmp";
-
-/// `(cluster id, member index)` from a member file's text.
-fn parse_member_file(text: &str) -> Option<(u64, usize)> {
-    let mut cluster = None;
-    let mut member = None;
-    for line in text.lines() {
-        match line.split_once(' ') {
-            Some(("cluster", v)) if v.len() == 16 && v.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                cluster = u64::from_str_radix(v, 16).ok()
-            }
-            Some(("member", v)) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
-                member = v.parse().ok()
-            }
-            _ => return None,
-        }
-    }
-    Some((cluster?, member?))
+/// Reads and checks the member file of the data directory `dir`.
+pub fn read_member_file(dir: &Path) -> Result<Identity, StorageError> {
+    let path = dir.join(MEMBER_FILE);
+    let bytes = fs::read(&path).map_err(io_err(&path, "read"))?;
+    let text = String::from_utf8(bytes).map_err(|_| StorageError::BadMemberFile {
+        path: path.clone(),
+        why: "it is not text".into(),
+    })?;
+    Identity::parse(&text).map_err(|why| StorageError::BadMemberFile { path, why })
 }
 
 /// Writes `bytes` to `dir/name` atomically: temp file, `fdatasync`, rename, directory `fsync`.
@@ -589,6 +625,47 @@ pub fn sync_dir(dir: &Path) -> Result<(), StorageError> {
         .map_err(io_err(dir, "fsync directory"))
 }
 
+/// Creates `dir` and every missing parent, making each creation durable.
+fn create_dir_durably(dir: &Path) -> Result<(), StorageError> {
+    let created: Vec<&Path> = dir.ancestors().take_while(|p| !p.exists()).collect();
+    fs::create_dir_all(dir).map_err(io_err(dir, "create directory"))?;
+    for d in created.iter().rev() {
+        let parent = match d.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        sync_dir(parent)?;
+    }
+    Ok(())
+}
+
+/// Takes the directory's lock file (held until the returned file is closed).
+fn lock(dir: &Path) -> Result<File, StorageError> {
+    let lock_path = dir.join(LOCK_FILE);
+    let mut lock = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(io_err(&lock_path, "open"))?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => return Err(StorageError::Locked { path: lock_path }),
+        Err(fs::TryLockError::Error(err)) => {
+            return Err(StorageError::Io {
+                path: lock_path,
+                op: "lock",
+                err,
+            })
+        }
+    }
+    // The pid is for humans looking at the directory; the lock is what protects it.
+    let _ = lock.set_len(0);
+    let _ = writeln!(lock, "{}", std::process::id());
+    Ok(lock)
+}
+
 /// A node's data directory, locked for the lifetime of this value, with its record file open.
 #[derive(Debug)]
 pub struct DataDir {
@@ -596,66 +673,95 @@ pub struct DataDir {
     _lock: File,
     file: File,
     slots: Slots,
+    identity: Identity,
 }
 
 impl DataDir {
-    /// Creates (if needed) and locks `dir`, removes a temp file left by an interrupted slow
-    /// save, creates an empty record file if there is none, and checks the record file (a
-    /// damaged one is an error naming the file, the slot and the reason).
-    pub fn open(dir: &Path) -> Result<DataDir, StorageError> {
-        if !dir.exists() {
-            // Every directory created, and the parent of each, must be made durable.
-            let created: Vec<&Path> = dir.ancestors().take_while(|p| !p.exists()).collect();
-            fs::create_dir_all(dir).map_err(io_err(dir, "create directory"))?;
-            for d in created.iter().rev() {
-                let parent = match d.parent() {
-                    Some(p) if !p.as_os_str().is_empty() => p,
-                    _ => Path::new("."),
+    /// Initialises a new member's storage in `dir` (created if missing; an existing directory
+    /// must be empty): an initialised record file ("nothing saved yet"), then, as the last act,
+    /// the member file recording `identity`. Returns the directory opened and locked.
+    pub fn init(dir: &Path, identity: &Identity) -> Result<DataDir, StorageError> {
+        if dir.exists() {
+            let mut entries = fs::read_dir(dir)
+                .map_err(io_err(dir, "list"))?
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect::<Vec<_>>();
+            entries.sort();
+            if !entries.is_empty() {
+                let why = if entries.iter().any(|e| e == MEMBER_FILE) {
+                    format!("it is already initialised (it has {MEMBER_FILE})")
+                } else {
+                    format!("it exists and is not empty (it has {})", entries.join(", "))
                 };
-                sync_dir(parent)?;
+                return Err(StorageError::AlreadyInitialised {
+                    dir: dir.to_path_buf(),
+                    why,
+                });
             }
+        } else {
+            create_dir_durably(dir)?;
         }
-        let lock_path = dir.join(LOCK_FILE);
-        let mut lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)
-            .map_err(io_err(&lock_path, "open"))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => {
-                return Err(StorageError::Locked { path: lock_path })
-            }
-            Err(fs::TryLockError::Error(err)) => {
-                return Err(StorageError::Io {
-                    path: lock_path,
-                    op: "lock",
-                    err,
-                })
-            }
+        let lock = lock(dir)?;
+        write_file_atomically(dir, STORAGE_FILE, &initial_file())?;
+        write_file_atomically_as(
+            dir,
+            MEMBER_TEMP_FILE,
+            MEMBER_FILE,
+            identity.to_file_text().as_bytes(),
+        )?;
+        drop(lock);
+        Self::open(dir, identity, true)
+    }
+
+    /// Opens and locks an initialised data directory for the member `asked` and checks its
+    /// record file (a damaged one is an error naming the file, the slot and the reason). The
+    /// recorded identity must be `asked` (its incarnation only when `check_incarnation`).
+    pub fn open(
+        dir: &Path,
+        asked: &Identity,
+        check_incarnation: bool,
+    ) -> Result<DataDir, StorageError> {
+        let not_init = |why: String| StorageError::NotInitialised {
+            dir: dir.to_path_buf(),
+            why,
+        };
+        if !dir.is_dir() {
+            return Err(not_init(if dir.exists() {
+                "is not a directory".into()
+            } else {
+                "does not exist".into()
+            }));
         }
-        // The pid is for humans looking at the directory; the lock is what protects it.
-        let _ = lock.set_len(0);
-        let _ = writeln!(lock, "{}", std::process::id());
+        let lock = lock(dir)?;
+        let member = dir.join(MEMBER_FILE);
+        let path = dir.join(STORAGE_FILE);
+        if !member.exists() {
+            return Err(not_init(if path.exists() {
+                format!(
+                    "holds {STORAGE_FILE} but no {MEMBER_FILE}: its initialisation did not \
+                     finish, so this member never ran; remove the directory and initialise it \
+                     again"
+                )
+            } else {
+                format!("is not initialised (it has no {MEMBER_FILE})")
+            }));
+        }
+        let identity = read_member_file(dir)?;
+        if let Some(why) = identity.mismatch(asked, check_incarnation) {
+            return Err(StorageError::WrongMember { path: member, why });
+        }
         for stale in [TEMP_FILE, MEMBER_TEMP_FILE] {
             let tmp = dir.join(stale);
             if tmp.exists() {
                 fs::remove_file(&tmp).map_err(io_err(&tmp, "remove stale"))?;
             }
         }
-        let path = dir.join(STORAGE_FILE);
-        if !path.exists() && dir.join(MEMBER_FILE).exists() {
+        if !path.exists() {
             return Err(StorageError::Corrupt {
                 path,
                 what: Corruption::Missing,
             });
-        }
-        if !path.exists() {
-            // Two empty one-sector slots, created the slow (atomic) way once, so that every
-            // save, the first included, is an in-place overwrite.
-            write_file_atomically(dir, STORAGE_FILE, &[0u8; 2 * SLOT_UNIT])?;
         }
         let bytes = fs::read(&path).map_err(io_err(&path, "read"))?;
         let slots = check_file(&bytes).map_err(|what| StorageError::Corrupt {
@@ -672,6 +778,7 @@ impl DataDir {
             _lock: lock,
             file,
             slots,
+            identity,
         })
     }
 
@@ -685,42 +792,14 @@ impl DataDir {
         self.dir.join(STORAGE_FILE)
     }
 
-    /// Checks that this directory belongs to member `index` of cluster `cluster`, recording it
-    /// (durably) on first use; see the module docs.
-    pub fn claim(&self, cluster: u64, index: usize) -> Result<(), StorageError> {
-        let path = self.dir.join(MEMBER_FILE);
-        match fs::read_to_string(&path) {
-            Ok(text) => {
-                let found =
-                    parse_member_file(&text).ok_or_else(|| StorageError::BadMemberFile {
-                        path: path.clone(),
-                        contents: text.chars().take(80).collect(),
-                    })?;
-                if found == (cluster, index) {
-                    Ok(())
-                } else {
-                    Err(StorageError::WrongMember {
-                        path,
-                        found,
-                        expected: (cluster, index),
-                    })
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                let text = format!("cluster {cluster:016x}\nmember {index}\n");
-                write_file_atomically_as(&self.dir, MEMBER_TEMP_FILE, MEMBER_FILE, text.as_bytes())
-            }
-            Err(err) => Err(StorageError::Io {
-                path,
-                op: "read",
-                err,
-            }),
-        }
+    /// The identity recorded at initialisation.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
     }
 
-    /// The latest record: `Ok(None)` for a directory that never saved one.
+    /// The latest record: `Ok(None)` when nothing was saved since initialisation.
     pub fn load<S: DeserializeOwned>(&self) -> Result<Option<S>, StorageError> {
-        let Some((slot, _, payload)) = &self.slots.latest else {
+        let Some(payload) = &self.slots.record else {
             return Ok(None);
         };
         decode_payload(payload)
@@ -728,8 +807,8 @@ impl DataDir {
             .map_err(|e| StorageError::Corrupt {
                 path: self.storage_path(),
                 what: Corruption::Slot {
-                    slot: *slot,
-                    offset: (slot * self.slots.slot_size) as u64,
+                    slot: self.slots.latest_slot,
+                    offset: (self.slots.latest_slot * self.slots.slot_size) as u64,
                     what: SlotCorruption::Decode(e),
                 },
             })
@@ -742,21 +821,17 @@ impl DataDir {
     pub fn save<S: Serialize>(&mut self, value: &S) -> Result<(), StorageError> {
         let payload =
             postcard::to_allocvec(value).map_err(|e| StorageError::Encode(e.to_string()))?;
-        let (last_slot, last_seq) = self
-            .slots
-            .latest
-            .as_ref()
-            .map_or((1, 0), |(slot, seq, _)| (*slot, *seq));
-        let seq = last_seq + 1;
+        let seq = self.slots.latest_seq + 1;
         let path = self.storage_path();
         if HEADER_LEN + payload.len() > self.slots.slot_size {
             let size = slot_size_for(payload.len());
-            let mut bytes = encode_slot(&payload, seq, size)?;
-            match &self.slots.latest {
-                // Keep the previous record as slot 1, so the numbers stay consecutive.
-                Some((_, prev_seq, prev)) => bytes.extend(encode_slot(prev, *prev_seq, size)?),
-                None => bytes.resize(2 * size, 0),
-            }
+            let mut bytes = encode_slot(Some(&payload), seq, size)?;
+            // Keep the previous record as slot 1, so the numbers stay consecutive.
+            bytes.extend(encode_slot(
+                self.slots.record.as_deref(),
+                self.slots.latest_seq,
+                size,
+            )?);
             write_file_atomically(&self.dir, STORAGE_FILE, &bytes)?;
             self.file = OpenOptions::new()
                 .read(true)
@@ -765,18 +840,22 @@ impl DataDir {
                 .map_err(io_err(&path, "open"))?;
             self.slots = Slots {
                 slot_size: size,
-                latest: Some((0, seq, payload)),
+                latest_slot: 0,
+                latest_seq: seq,
+                record: Some(payload),
             };
             return Ok(());
         }
-        let slot = 1 - last_slot;
+        let slot = 1 - self.slots.latest_slot;
         let size = self.slots.slot_size;
-        let bytes = encode_slot(&payload, seq, size)?;
+        let bytes = encode_slot(Some(&payload), seq, size)?;
         self.file
             .write_all_at(&bytes, (slot * size) as u64)
             .map_err(io_err(&path, "write"))?;
         self.file.sync_data().map_err(io_err(&path, "fdatasync"))?;
-        self.slots.latest = Some((slot, seq, payload));
+        self.slots.latest_slot = slot;
+        self.slots.latest_seq = seq;
+        self.slots.record = Some(payload);
         Ok(())
     }
 }
@@ -785,6 +864,7 @@ impl DataDir {
 mod tests {
     use super::*;
     use crate::ballot::Ballot;
+    use crate::runtime::identity::Incarnation;
     use crate::single::Storage;
 
     fn sample() -> Storage {
@@ -796,49 +876,72 @@ mod tests {
         }
     }
 
+    fn me(index: usize) -> Identity {
+        Identity {
+            cluster_id: 0xabc,
+            incarnation: Incarnation(0x1234),
+            index,
+            members: (1..=3).map(|p| format!("node 127.0.0.1:{p}")).collect(),
+        }
+    }
+
+    fn init(dir: &Path) -> DataDir {
+        DataDir::init(dir, &me(1)).unwrap()
+    }
+
+    fn open(dir: &Path) -> Result<DataDir, StorageError> {
+        DataDir::open(dir, &me(1), true)
+    }
+
+    fn seqs(bytes: &[u8]) -> (u64, u64) {
+        let s = bytes.len() / 2;
+        (
+            u64::from_le_bytes(bytes[12..20].try_into().unwrap()),
+            u64::from_le_bytes(bytes[s + 12..s + 20].try_into().unwrap()),
+        )
+    }
+
+    #[test]
+    fn initialisation_writes_an_explicit_empty_record_in_both_slots() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = init(&tmp.path().join("n0"));
+        let bytes = fs::read(d.storage_path()).unwrap();
+        assert_eq!(bytes, initial_file());
+        assert_eq!(bytes.len(), 8192);
+        assert_eq!(&bytes[..8], b"PXST\x03\x00\x01\x00");
+        assert_eq!(seqs(&bytes), (1, 2));
+        assert!(bytes[..4096].iter().any(|&b| b != 0) && bytes[4096..].iter().any(|&b| b != 0));
+        assert_eq!(d.load::<Storage>().unwrap(), None);
+        assert_eq!(
+            fs::read_to_string(tmp.path().join("n0").join(MEMBER_FILE)).unwrap(),
+            me(1).to_file_text()
+        );
+    }
+
     #[test]
     fn saves_alternate_between_the_slots_in_place() {
         let tmp = tempfile::tempdir().unwrap();
-        let mut d = DataDir::open(&tmp.path().join("n0")).unwrap();
-        // Opening created the file: two empty one-sector slots.
-        assert_eq!(fs::read(d.storage_path()).unwrap(), vec![0u8; 8192]);
-        assert_eq!(d.load::<Storage>().unwrap(), None);
+        let mut d = init(&tmp.path().join("n0"));
         d.save(&sample()).unwrap();
         assert_eq!(d.load::<Storage>().unwrap(), Some(sample()));
         let bytes = fs::read(d.storage_path()).unwrap();
-        assert_eq!(bytes.len(), 8192);
-        assert_eq!(&bytes[..12], b"PXST\x02\x00\x00\x00\x00\x10\x00\x00");
-        assert_eq!(u64::from_le_bytes(bytes[12..20].try_into().unwrap()), 1);
-        assert!(bytes[4096..].iter().all(|&b| b == 0), "slot 1 still empty");
+        assert_eq!(bytes, encode_file(&sample()).unwrap());
+        assert_eq!(&bytes[..12], b"PXST\x03\x00\x00\x00\x00\x10\x00\x00");
+        assert_eq!(seqs(&bytes), (3, 2));
         let later = Storage {
             round: 4,
             ..sample()
         };
         d.save(&later).unwrap();
         let bytes = fs::read(d.storage_path()).unwrap();
-        assert_eq!(
-            u64::from_le_bytes(bytes[4096 + 12..4096 + 20].try_into().unwrap()),
-            2
-        );
-        assert_eq!(
-            check_file(&bytes)
-                .unwrap()
-                .latest
-                .map(|(slot, seq, _)| (slot, seq)),
-            Some((1, 2))
-        );
+        assert_eq!(seqs(&bytes), (3, 4));
+        assert_eq!(check_file(&bytes).unwrap().latest_slot, 1);
         d.save(&sample()).unwrap();
         let bytes = fs::read(d.storage_path()).unwrap();
-        assert_eq!(
-            check_file(&bytes)
-                .unwrap()
-                .latest
-                .map(|(slot, seq, _)| (slot, seq)),
-            Some((0, 3))
-        );
+        assert_eq!(seqs(&bytes), (5, 4));
         // Reopening finds the latest record.
         drop(d);
-        let d = DataDir::open(&tmp.path().join("n0")).unwrap();
+        let d = open(&tmp.path().join("n0")).unwrap();
         assert_eq!(d.load::<Storage>().unwrap(), Some(sample()));
         assert!(!d.path().join(TEMP_FILE).exists());
     }
@@ -846,61 +949,149 @@ mod tests {
     #[test]
     fn a_record_that_outgrows_the_slots_moves_to_a_larger_file() {
         let tmp = tempfile::tempdir().unwrap();
-        let mut d = DataDir::open(tmp.path()).unwrap();
+        let mut d = init(tmp.path());
         d.save(&sample()).unwrap();
         let big: Vec<u64> = (0..1000).map(|i| i * 1_000_000).collect();
-        let mut d2 = d;
-        d2.save(&big).unwrap();
-        let bytes = fs::read(d2.storage_path()).unwrap();
+        d.save(&big).unwrap();
+        let bytes = fs::read(d.storage_path()).unwrap();
         assert_eq!(bytes.len(), 2 * 8192, "two slots of two pages");
         // The new file keeps the previous record in slot 1.
-        assert_eq!(
-            check_file(&bytes)
-                .unwrap()
-                .latest
-                .map(|(slot, seq, _)| (slot, seq)),
-            Some((0, 2))
-        );
-        assert_eq!(
-            u64::from_le_bytes(bytes[8192 + 12..8192 + 20].try_into().unwrap()),
-            1
-        );
-        assert_eq!(d2.load::<Vec<u64>>().unwrap(), Some(big.clone()));
-        d2.save(&vec![1u64]).unwrap();
-        drop(d2);
-        let d3 = DataDir::open(tmp.path()).unwrap();
+        assert_eq!(seqs(&bytes), (4, 3));
+        assert_eq!(d.load::<Vec<u64>>().unwrap(), Some(big.clone()));
+        d.save(&vec![1u64]).unwrap();
+        drop(d);
+        let d3 = open(tmp.path()).unwrap();
         assert_eq!(d3.load::<Vec<u64>>().unwrap(), Some(vec![1]));
+        // The first save after initialisation can take the slow path too.
+        let fresh = tmp.path().join("fresh");
+        let mut d = init(&fresh);
+        d.save(&big).unwrap();
+        let bytes = fs::read(d.storage_path()).unwrap();
+        assert_eq!(seqs(&bytes), (3, 2));
+        drop(d);
+        assert_eq!(open(&fresh).unwrap().load::<Vec<u64>>().unwrap(), Some(big));
     }
 
     #[test]
-    fn a_directory_serves_only_the_member_that_first_claimed_it() {
+    fn a_plain_start_never_creates_storage() {
         let tmp = tempfile::tempdir().unwrap();
-        {
-            let d = DataDir::open(tmp.path()).unwrap();
-            d.claim(0xabc, 1).unwrap();
-            d.claim(0xabc, 1).unwrap();
-        }
+        let missing = tmp.path().join("node1");
+        let hint = "refusing to start an acceptor with no memory: a member's storage is created \
+                    only by initialisation, `paxos node --init` with the same flags, and only for \
+                    a member that never ran: a member whose disk was lost must not rejoin under \
+                    its old identity (README, \"Failure model and operator rules\")";
         assert_eq!(
-            fs::read_to_string(tmp.path().join(MEMBER_FILE)).unwrap(),
-            "cluster 0000000000000abc\nmember 1\n"
+            open(&missing).unwrap_err().to_string(),
+            format!("data directory {} does not exist; {hint}", missing.display())
         );
-        let d = DataDir::open(tmp.path()).unwrap();
+        assert!(!missing.exists(), "nothing was created");
+        fs::create_dir(&missing).unwrap();
         assert_eq!(
-            d.claim(0xabc, 0).unwrap_err().to_string(),
+            open(&missing).unwrap_err().to_string(),
             format!(
-                "data directory belongs to member 1 of cluster 0000000000000abc ({}), not to \
-                 member 0 of cluster 0000000000000abc: its promises are not this node's",
-                tmp.path().join(MEMBER_FILE).display()
+                "data directory {} is not initialised (it has no paxos.member); {hint}",
+                missing.display()
             )
         );
-        assert!(d.claim(0xdef, 1).is_err());
-        fs::write(tmp.path().join(MEMBER_FILE), "node 1\n").unwrap();
+        assert!(!missing.join(STORAGE_FILE).exists());
+        fs::write(missing.join(STORAGE_FILE), initial_file()).unwrap();
         assert_eq!(
-            d.claim(0xabc, 1).unwrap_err().to_string(),
+            open(&missing).unwrap_err().to_string(),
             format!(
-                "member file {} is unreadable (expected `cluster <16 hex digits>` and `member \
-                 <index>` lines, found \"node 1\\n\")",
-                tmp.path().join(MEMBER_FILE).display()
+                "data directory {} holds paxos.storage but no paxos.member: its initialisation \
+                 did not finish, so this member never ran; remove the directory and initialise \
+                 it again; {hint}",
+                missing.display()
+            )
+        );
+    }
+
+    #[test]
+    fn initialisation_refuses_an_existing_member() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("n");
+        drop(init(&dir));
+        assert_eq!(
+            DataDir::init(&dir, &me(1)).unwrap_err().to_string(),
+            format!(
+                "cannot initialise {}: it is already initialised (it has paxos.member); a member \
+                 that has run must never be initialised again (its promises would be forgotten)",
+                dir.display()
+            )
+        );
+        let other = tmp.path().join("other");
+        fs::create_dir(&other).unwrap();
+        fs::write(other.join("notes.txt"), "x").unwrap();
+        assert_eq!(
+            DataDir::init(&other, &me(1)).unwrap_err().to_string(),
+            format!(
+                "cannot initialise {}: it exists and is not empty (it has notes.txt); a member \
+                 that has run must never be initialised again (its promises would be forgotten)",
+                other.display()
+            )
+        );
+        // An empty existing directory is fine.
+        let empty = tmp.path().join("empty");
+        fs::create_dir(&empty).unwrap();
+        assert!(DataDir::init(&empty, &me(1)).is_ok());
+    }
+
+    #[test]
+    fn a_directory_serves_only_the_member_it_was_initialised_for() {
+        let tmp = tempfile::tempdir().unwrap();
+        drop(init(tmp.path()));
+        let member = tmp.path().join(MEMBER_FILE);
+        let wrong = |asked: Identity, inc: bool| {
+            DataDir::open(tmp.path(), &asked, inc)
+                .unwrap_err()
+                .to_string()
+        };
+        let prefix = format!(
+            "data directory does not belong to this node ({}): ",
+            member.display()
+        );
+        let suffix = "; its promises are not this node's";
+        assert_eq!(
+            wrong(me(0), true),
+            format!("{prefix}it belongs to member 1, not to member 0{suffix}")
+        );
+        let mut roles = me(1);
+        roles.members[0] = "learner 127.0.0.1:1".into();
+        assert_eq!(
+            wrong(roles, true),
+            format!(
+                "{prefix}it was initialised for another member list: member 0 is 'node \
+                 127.0.0.1:1' there and 'learner 127.0.0.1:1' here (the list's order and roles \
+                 are part of a cluster's identity){suffix}"
+            )
+        );
+        let id = Identity {
+            cluster_id: 7,
+            ..me(1)
+        };
+        assert_eq!(
+            wrong(id, true),
+            format!(
+                "{prefix}it was initialised with cluster id 0x0000000000000abc, this start has \
+                 0x0000000000000007 (an explicit --cluster-id given at initialisation must be \
+                 given at every start){suffix}"
+            )
+        );
+        let inc = Identity {
+            incarnation: Incarnation(9),
+            ..me(1)
+        };
+        assert!(wrong(inc.clone(), true).contains("incarnation"));
+        // Without an incarnation to compare, the recorded one is taken.
+        let d = DataDir::open(tmp.path(), &inc, false).unwrap();
+        assert_eq!(d.identity().incarnation, Incarnation(0x1234));
+        drop(d);
+        fs::write(&member, "node 1\n").unwrap();
+        assert_eq!(
+            open(tmp.path()).unwrap_err().to_string(),
+            format!(
+                "member file {} is unreadable: it has fewer than two lines",
+                member.display()
             )
         );
     }
@@ -908,8 +1099,8 @@ mod tests {
     #[test]
     fn a_second_open_of_a_locked_directory_fails() {
         let tmp = tempfile::tempdir().unwrap();
-        let _d = DataDir::open(tmp.path()).unwrap();
-        let err = DataDir::open(tmp.path()).unwrap_err();
+        let _d = init(tmp.path());
+        let err = open(tmp.path()).unwrap_err();
         assert_eq!(
             err.to_string(),
             format!(
@@ -923,21 +1114,22 @@ mod tests {
     fn a_stale_temp_file_is_removed_and_the_record_kept() {
         let tmp = tempfile::tempdir().unwrap();
         {
-            let mut d = DataDir::open(tmp.path()).unwrap();
+            let mut d = init(tmp.path());
             d.save(&sample()).unwrap();
         }
         fs::write(tmp.path().join(TEMP_FILE), b"half a record").unwrap();
-        let d = DataDir::open(tmp.path()).unwrap();
+        let d = open(tmp.path()).unwrap();
         assert!(!tmp.path().join(TEMP_FILE).exists());
         assert_eq!(d.load::<Storage>().unwrap(), Some(sample()));
     }
 
-    /// The reason `DataDir::open` (and so a node's start) gives for a file with `bytes`.
+    /// The reason `DataDir::open` (and so a node's start) gives for a record file with `bytes`.
     fn corrupt(bytes: &[u8]) -> String {
         let tmp = tempfile::tempdir().unwrap();
+        drop(init(tmp.path()));
         let path = tmp.path().join(STORAGE_FILE);
         fs::write(&path, bytes).unwrap();
-        let err = match DataDir::open(tmp.path()) {
+        let err = match open(tmp.path()) {
             Err(e) => e,
             Ok(d) => d.load::<Storage>().unwrap_err(),
         };
@@ -953,9 +1145,11 @@ mod tests {
         msg[prefix.len()..msg.len() - suffix.len()].to_string()
     }
 
+    /// The file after initialisation and two saves: `default` as number 3 in slot 0, `sample`
+    /// as number 4 in slot 1.
     fn two_saves() -> Vec<u8> {
         let tmp = tempfile::tempdir().unwrap();
-        let mut d = DataDir::open(tmp.path()).unwrap();
+        let mut d = init(tmp.path());
         d.save(&Storage::default()).unwrap();
         d.save(&sample()).unwrap();
         fs::read(d.storage_path()).unwrap()
@@ -964,6 +1158,7 @@ mod tests {
     #[test]
     fn every_corruption_kind_has_its_message() {
         let good = two_saves();
+        assert_eq!(seqs(&good), (3, 4));
         let payload = postcard::to_allocvec(&sample()).unwrap();
         assert_eq!(payload.len(), 10);
         assert_eq!(decode_file::<Storage>(&good).unwrap(), Some(sample()));
@@ -986,16 +1181,16 @@ mod tests {
             "slot 1 (at byte 4096): bad magic: starts with 4a 55 4e 4b, expected \"PXST\""
         );
         let mut version = good.clone();
-        version[4] = 9;
+        version[4] = 2;
         assert_eq!(
             corrupt(&version),
-            "slot 0 (at byte 0): unsupported format version 9 (this build reads version 2)"
+            "slot 0 (at byte 0): unsupported format version 2 (this build reads version 3)"
         );
         let mut flags = good.clone();
-        flags[S + 6] = 1;
+        flags[S + 6] = 2;
         assert_eq!(
             corrupt(&flags),
-            "slot 1 (at byte 4096): unknown flags 0x0001"
+            "slot 1 (at byte 4096): unknown flags 0x0002"
         );
         let mut size = good.clone();
         size[S + 9] = 0x20;
@@ -1033,40 +1228,39 @@ mod tests {
             corrupt(&padding),
             "slot 1 (at byte 4096): non-zero byte at offset 1000 of the slot, after the payload"
         );
+        // An initialisation record carrying bytes (its flag set on a real record).
+        let mut flagged = good.clone();
+        flagged[S + 6] = 1;
+        assert_eq!(
+            corrupt(&flagged),
+            "slot 1 (at byte 4096): an initialisation record with 10 payload bytes (it has none)"
+        );
         // Shapes no sequence of saves produces.
         let mut same = good.clone();
-        same[S..].copy_from_slice(&encode_slot(&payload, 1, S).unwrap());
+        same[S..].copy_from_slice(&encode_slot(Some(&payload), 3, S).unwrap());
         assert_eq!(
             corrupt(&same),
-            "impossible slot contents: the slots hold sequence numbers 1 and 1, which are not \
+            "impossible slot contents: the slots hold sequence numbers 3 and 3, which are not \
              consecutive"
         );
         let mut gap = good.clone();
-        gap[S..].copy_from_slice(&encode_slot(&payload, 5, S).unwrap());
+        gap[S..].copy_from_slice(&encode_slot(Some(&payload), 7, S).unwrap());
         assert_eq!(
             corrupt(&gap),
-            "impossible slot contents: the slots hold sequence numbers 1 and 5, which are not \
+            "impossible slot contents: the slots hold sequence numbers 3 and 7, which are not \
              consecutive"
         );
-        // The latest record zeroed (as some drives return an unreadable sector).
-        let mut zeroed = good.clone();
-        zeroed[..S].fill(0);
+        // "Nothing saved yet" written over the latest record: no initialisation writes it there.
+        let mut reset = good.clone();
+        reset[S..].copy_from_slice(&encode_slot(None, 4, S).unwrap());
         assert_eq!(
-            corrupt(&zeroed),
-            "impossible slot contents: slot 0 is empty and slot 1 holds sequence number 2 (the \
-             first save goes to slot 0)"
-        );
-        let mut lone = good.clone();
-        lone[..S].copy_from_slice(&encode_slot(&payload, 7, S).unwrap());
-        lone[S..].fill(0);
-        assert_eq!(
-            corrupt(&lone),
-            "impossible slot contents: slot 0 holds sequence number 7 and slot 1 is empty (a \
-             lone record is number 1)"
+            corrupt(&reset),
+            "impossible slot contents: slot 1 holds an initialisation record numbered 4 \
+             (initialisation writes numbers 1 and 2 only)"
         );
         // A slot with a valid checksum around bytes that are not a `Storage`.
         let mut undecodable = good.clone();
-        undecodable[S..].copy_from_slice(&encode_slot(&[0x07], 2, S).unwrap());
+        undecodable[S..].copy_from_slice(&encode_slot(Some(&[0x07]), 4, S).unwrap());
         let expected = postcard::from_bytes::<Storage>(&[0x07]).unwrap_err();
         assert_eq!(
             corrupt(&undecodable),
@@ -1074,46 +1268,75 @@ mod tests {
         );
     }
 
+    /// Zeros are damage, never "nothing saved": the whole file, either slot, in every state a
+    /// file can be in (just initialised, one save, two saves).
     #[test]
-    fn a_used_directory_whose_record_file_vanished_does_not_start_empty() {
+    fn zeroed_files_and_slots_are_refused() {
+        const S: usize = 4096;
+        let zeroed = "all zero bytes (zeroed by the disk, a truncate, fallocate or restore; every \
+                      slot of an initialised file holds a record)";
+        let one_save = encode_file(&sample()).unwrap();
+        for (name, file) in [
+            ("initialised", initial_file()),
+            ("one save", one_save),
+            ("two saves", two_saves()),
+        ] {
+            assert_eq!(
+                corrupt(&vec![0u8; file.len()]),
+                format!("slot 0 (at byte 0): {zeroed}"),
+                "{name}: whole file"
+            );
+            let mut first = file.clone();
+            first[..S].fill(0);
+            assert_eq!(
+                corrupt(&first),
+                format!("slot 0 (at byte 0): {zeroed}"),
+                "{name}: slot 0"
+            );
+            let mut second = file.clone();
+            second[S..].fill(0);
+            assert_eq!(
+                corrupt(&second),
+                format!("slot 1 (at byte 4096): {zeroed}"),
+                "{name}: slot 1"
+            );
+        }
+    }
+
+    #[test]
+    fn an_initialised_directory_whose_record_file_vanished_does_not_start_empty() {
         let tmp = tempfile::tempdir().unwrap();
         {
-            let mut d = DataDir::open(tmp.path()).unwrap();
-            d.claim(7, 0).unwrap();
+            let mut d = init(tmp.path());
             d.save(&sample()).unwrap();
         }
         fs::remove_file(tmp.path().join(STORAGE_FILE)).unwrap();
         assert_eq!(
-            DataDir::open(tmp.path()).unwrap_err().to_string(),
+            open(tmp.path()).unwrap_err().to_string(),
             format!(
-                "storage file {} is unusable: missing: the directory was used before (it has \
-                 paxos.member) but its record file is gone; refusing to start with an empty state",
+                "storage file {} is unusable: missing: the directory was initialised (it has \
+                 paxos.member) but its record file is gone; refusing to start with an empty \
+                 state",
                 tmp.path().join(STORAGE_FILE).display()
             )
         );
     }
 
     #[test]
-    fn a_nested_directory_is_created() {
+    fn a_nested_directory_is_created_by_initialisation() {
         let tmp = tempfile::tempdir().unwrap();
         let nested = tmp.path().join("a").join("b").join("n0");
-        let d = DataDir::open(&nested).unwrap();
+        let d = init(&nested);
         assert!(d.storage_path().exists());
     }
 
     #[test]
     fn the_older_slot_is_the_one_overwritten() {
-        // Slot 0 holds the first record (sequence 1), slot 1 the second (2): whatever a crash
-        // does to a third save, it lands in slot 0 and slot 1 is untouched.
+        // Slot 0 holds number 3, slot 1 number 4: whatever a crash does to the next save, it
+        // lands in slot 0 and slot 1 is untouched.
         let good = two_saves();
         let slots = check_file(&good).unwrap();
         assert_eq!(slots.slot_size, 4096);
-        assert_eq!(slots.latest.map(|(slot, seq, _)| (slot, seq)), Some((1, 2)));
-        let mut only_first = good.clone();
-        only_first[4096..].fill(0);
-        assert_eq!(
-            decode_file::<Storage>(&only_first).unwrap(),
-            Some(Storage::default())
-        );
+        assert_eq!((slots.latest_slot, slots.latest_seq), (1, 4));
     }
 }

@@ -40,6 +40,20 @@ pub enum Msg {
     Chosen(Ballot, Value),
 }
 
+impl Msg {
+    /// Whether every ballot in the message is in range ([`Ballot::in_range`]).
+    pub fn in_range(&self) -> bool {
+        match *self {
+            Msg::Propose(_) | Msg::Decided(_) | Msg::Query | Msg::Learned(_) => true,
+            Msg::Prepare(b) | Msg::Accept(b, _) | Msg::Accepted(b, _) | Msg::Chosen(b, _) => {
+                b.in_range()
+            }
+            Msg::Promise(b, vote) => b.in_range() && vote.is_none_or(|(vb, _)| vb.in_range()),
+            Msg::Nack(b, p) => b.in_range() && p.in_range(),
+        }
+    }
+}
+
 impl fmt::Display for Msg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -16,6 +16,16 @@
 //! ballot. The highest round used is durable, so a restarted proposer never reuses a ballot.
 //! Rounds are bounded by `max_round` so that models stay finite.
 //!
+//! # Learners catch up
+//!
+//! A learner that learns from `Chosen` only (the distinguished-learner arrangement) depends on
+//! one message per decision: if it was down or the message was lost, nothing would ever tell it
+//! again. With `catch_up`, a decided proposer announces `Chosen` once more to every learner it
+//! informs whenever a client asks it for a decision (`Propose`) or asks its node's learner
+//! (`Query`, which the merged node hands to every role). So a client that asks around (as
+//! `paxos learn` and `paxos propose` do) makes every reachable learner learn. Announcing a
+//! chosen value again is safe: it is the same value, and a learner that knows ignores it.
+//!
 //! # A leader prepares ahead
 //!
 //! Phase 1 does not depend on the value: `Prepare(b)` carries none, and the promises only tell
@@ -39,6 +49,10 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 use std::time::Duration;
 
+/// Most clients a proposer remembers while it works on a decision (so that its state stays
+/// bounded whatever the number of clients asking at once).
+pub const MAX_WAITING_CLIENTS: usize = 64;
+
 /// Configuration of a proposer.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Proposer {
@@ -59,6 +73,9 @@ pub struct Proposer {
     /// Whether this proposer is the leader that runs phase 1 at start, before any client asks
     /// (see the module docs).
     pub lead: bool,
+    /// Whether a decided proposer announces `Chosen` to `notify` again whenever a client asks
+    /// it (`Propose`) or its node (`Query`): the learners' catch-up (see the module docs).
+    pub catch_up: bool,
     /// Seeded bug (`Bug::None` outside models and tests).
     pub bug: Bug,
 }
@@ -130,10 +147,11 @@ impl Proposer {
         }
     }
 
-    /// Phase 1a: a new ballot above every round used or seen.
+    /// Phase 1a: a new ballot above every round used or seen. Never above `max_round` (a
+    /// model's bound) or [`Ballot::MAX_ROUND`]: the round never wraps around.
     fn start_ballot(&self, st: &mut ProposerState, o: &mut Out1) {
-        let round = st.round + 1;
-        if round > self.max_round {
+        let round = st.round.saturating_add(1);
+        if round > self.max_round || round > Ballot::MAX_ROUND {
             return;
         }
         st.round = round;
@@ -175,6 +193,17 @@ impl Proposer {
         }
     }
 
+    /// With `catch_up`, a decided proposer tells its learners `Chosen` again (see the module
+    /// docs). Its ballot is the one of its last round: a decided proposer starts no other.
+    fn announce_again(&self, state: &ProposerState, o: &mut Out1) {
+        if let (true, Phase::Decided(v)) = (self.catch_up, &state.phase) {
+            let ballot = self.ballot(state.round);
+            for l in &self.notify {
+                o.send(*l, Msg::Chosen(ballot, *v));
+            }
+        }
+    }
+
     /// Which reported vote to adopt: the highest ballot (or, bugged, the lowest).
     fn better(&self, candidate: (Ballot, Value), current: Option<(Ballot, Value)>) -> bool {
         match current {
@@ -211,16 +240,22 @@ impl Role for Proposer {
 
     fn on_msg(&self, state: &mut Cow<ProposerState>, src: Id, msg: &Msg, o: &mut Out1) {
         match *msg {
+            Msg::Query => self.announce_again(state, o),
             Msg::Propose(v) => {
                 if let Phase::Decided(d) = state.phase {
                     o.send(src, Msg::Decided(d));
+                    self.announce_again(state, o);
                     return;
                 }
                 if state.clients.contains(&src) && state.value.is_some() {
                     return; // a client's retry while we are still working on it
                 }
                 let st = state.to_mut();
-                st.clients.insert(src);
+                // Bounded: a client beyond the bound is not remembered, and gets its answer
+                // when it asks again after the decision (answered above).
+                if st.clients.len() < MAX_WAITING_CLIENTS {
+                    st.clients.insert(src);
+                }
                 st.value.get_or_insert(v);
                 match st.phase {
                     Phase::Idle => self.start_ballot(st, o),

@@ -29,12 +29,18 @@ pub fn members(roles: &[Role]) -> Membership {
             .zip(addrs)
             .map(|(&role, addr)| Member { role, addr })
             .collect(),
+        incarnation: None,
     }
+}
+
+/// A new cluster under `dir` (cluster file, keys, initialised data directories), not started.
+pub fn create(dir: &Path, m: Membership) -> LocalCluster {
+    LocalCluster::create(&exe(), dir, m).expect("a new cluster")
 }
 
 /// A started cluster under `dir` with `common` flags on every node.
 pub fn cluster(dir: &Path, m: Membership, common: &[&str]) -> LocalCluster {
-    let mut c = LocalCluster::new(&exe(), dir, m).expect("cluster dir");
+    let mut c = create(dir, m);
     c.common_args = common.iter().map(|s| s.to_string()).collect();
     c.start_all().expect("nodes start");
     c
@@ -104,9 +110,32 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `paxos learn <member flags> EXTRA...`.
+pub fn learn_args(c: &LocalCluster, extra: &[&str]) -> Vec<String> {
+    let mut a = vec!["learn".to_string()];
+    a.extend(c.member_flags());
+    a.extend(args(extra));
+    a
+}
+
 /// Member `i`'s storage record, read through the runtime's storage API.
 pub fn storage(c: &LocalCluster, i: usize) -> Option<Storage> {
     read_storage_file(&c.data_dir(i).join(STORAGE_FILE)).expect("a readable record")
+}
+
+/// Member `i`'s identity, as its data directory records it.
+pub fn identity(c: &LocalCluster, i: usize) -> paxos::runtime::identity::Identity {
+    paxos::runtime::identity::Identity {
+        cluster_id: c.membership.cluster_id(),
+        incarnation: c.membership.incarnation.expect("a created cluster has one"),
+        index: i,
+        members: c.membership.member_lines(),
+    }
+}
+
+/// The member keys of `c` (as its nodes hold them).
+pub fn member_keys(c: &LocalCluster) -> paxos::runtime::codec::Keys {
+    paxos::runtime::codec::Keys::load(&c.member_key_file()).expect("member.key")
 }
 
 /// Polls `f` every 10 ms until it holds or `limit` passes; whether it held.
