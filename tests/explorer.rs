@@ -125,12 +125,13 @@ fn undiscovered(expectation: &str, name: &str) -> Value {
     json!([expectation, name, null])
 }
 
-const ALWAYS: [&str; 7] = [
+const ALWAYS: [&str; 8] = [
     "agreement",
     "validity",
     "learner-agreement",
     "stability",
     "durability",
+    "round-durability",
     "ballot-safety",
     "linearizable",
 ];

@@ -4,7 +4,7 @@
 use paxos::ballot::Ballot;
 use paxos::models::run::{self, RunOptions, Strategy};
 use paxos::models::single::{SingleConfig, SingleModel, SingleModelState};
-use paxos::single::{AcceptorState, LearnerState, Msg, SingleState};
+use paxos::single::{AcceptorState, LearnerState, Msg, Phase, ProposerState, SingleState};
 use stateright::actor::{ActorModelAction, Envelope, Id, Network};
 use stateright::{Checker, Model};
 use std::sync::Arc;
@@ -41,12 +41,13 @@ fn owned(v: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-const SAFETY_HOLDS: [(&str, &str); 7] = [
+const SAFETY_HOLDS: [(&str, &str); 8] = [
     ("agreement", "holds"),
     ("validity", "holds"),
     ("learner-agreement", "holds"),
     ("stability", "holds"),
     ("durability", "holds"),
+    ("round-durability", "holds"),
     ("ballot-safety", "holds"),
     ("linearizable", "holds"),
 ];
@@ -181,6 +182,29 @@ fn durability_can_fail() {
 }
 
 #[test]
+fn round_durability_can_fail() {
+    let m = model("roles");
+    let mut s = init(&m);
+    // P1 (actor 1) prepared round 2, but its state says round 1: a restart lost its round.
+    s.history.prepares.insert(Ballot::new(2, 1));
+    s.actor_states[1] = Arc::new(SingleState::Proposer(ProposerState {
+        round: 1,
+        value: None,
+        phase: Phase::Idle,
+        clients: Default::default(),
+    }));
+    assert!(!holds(&m, "round-durability", &s));
+    // Another proposer's ballot says nothing about P1's round.
+    let mut t = init(&m);
+    t.history.prepares.insert(Ballot::new(2, 0));
+    t.actor_states[1] = s.actor_states[1].clone();
+    assert!(holds(&m, "round-durability", &t));
+    // A crashed proposer is not judged until it recovers.
+    s.crashed[1] = true;
+    assert!(holds(&m, "round-durability", &s));
+}
+
+#[test]
 fn ballot_safety_can_fail() {
     let m = model("roles");
     let mut s = init(&m);
@@ -253,6 +277,7 @@ fn sometimes_properties_depend_on_the_configuration() {
             "learner-agreement",
             "stability",
             "durability",
+            "round-durability",
             "ballot-safety",
             "linearizable",
             "value-chosen",

@@ -765,6 +765,7 @@ mod tests {
     }
 
     const PEERS: &str = "127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003";
+    const INC: &str = "0123456789abcdef0123456789abcdef";
 
     #[test]
     fn node_flags_become_a_config() {
@@ -781,19 +782,26 @@ mod tests {
             "0x10",
             "--inject-faults",
             "drop=0.5,seed=3",
+            "--insecure",
+            "--incarnation",
+            INC,
         ])
         .unwrap();
         assert_eq!(c.index, 1);
         assert_eq!(c.cluster_id, 16);
         assert_eq!(c.timing.proposer_retry, retry_range(50));
         assert_eq!(c.faults.unwrap().seed, Some(3));
-        let derived = node(&["--id", "0", "--peers", PEERS, "--data-dir", "d"]).unwrap();
+        assert_eq!(c.incarnation, Some(Incarnation::parse(INC).unwrap()));
+        assert!(c.keys.is_none());
+        let derived =
+            node(&["--id", "0", "--peers", PEERS, "--data-dir", "d", "--insecure"]).unwrap();
         assert_eq!(derived.cluster_id, derived.membership.cluster_id());
+        assert_eq!(derived.incarnation, None);
     }
 
     #[test]
     fn bad_node_flags_are_usage_errors() {
-        let d = ["--data-dir", "d"];
+        let d = ["--data-dir", "d", "--insecure"];
         let e = |args: &[&str]| node(&[args, &d[..]].concat()).unwrap_err().0;
         assert_eq!(
             e(&["--id", "3", "--peers", PEERS]),
@@ -820,18 +828,32 @@ mod tests {
             e(&["--id", "0", "--peers", PEERS, "--inject-faults", "drop=x"]),
             "--inject-faults: drop=x: expected a probability between 0 and 1"
         );
-        let missing = e(&[
-            "--id",
-            "0",
-            "--peers",
-            PEERS,
-            "--cluster-key-file",
-            "/nonexistent/key",
-        ]);
+        let keyed = |extra: &[&str]| {
+            node(&[&["--id", "0", "--peers", PEERS, "--data-dir", "d"], extra].concat())
+                .unwrap_err()
+                .0
+        };
+        let missing = keyed(&["--key-file", "/nonexistent/key"]);
         assert!(
-            missing
-                .starts_with("--cluster-key-file: cannot read cluster key file /nonexistent/key:"),
+            missing.starts_with("--key-file: key file /nonexistent/key: No such file"),
             "{missing}"
+        );
+        assert!(keyed(&[]).starts_with("no --key-file: datagrams are authenticated by default"));
+        let tmp = tempfile::tempdir().unwrap();
+        let (_, client) = Keys::generate().unwrap();
+        let client_file = tmp.path().join("client.key");
+        std::fs::write(&client_file, client).unwrap();
+        let f = client_file.display().to_string();
+        assert_eq!(
+            keyed(&["--key-file", &f]),
+            format!(
+                "--key-file {f}: a client key file; a node needs the member key file \
+                 (member.key), which holds the member key as well"
+            )
+        );
+        assert!(
+            Wrap::try_parse_from(["paxos", "node", "--id", "0", "--peers", PEERS, "--data-dir"])
+                .is_err()
         );
     }
 
@@ -847,12 +869,23 @@ mod tests {
             "30",
             "--bind",
             "127.0.0.1:0",
+            "--insecure",
         ])
         .unwrap();
         let Cmd::Propose(a) = w.cmd else {
             unreachable!()
         };
         assert_eq!(a.value, 7);
+        assert_eq!(
+            client_config(&a.members, &a.bind, a.timeout_ms, a.retry_ms, &None).unwrap_err(),
+            Usage(
+                "the cluster's incarnation is needed: give the cluster file that `paxos \
+                 new-cluster` or `paxos cluster` wrote (--cluster FILE), or --incarnation HEX"
+                    .into()
+            )
+        );
+        let mut a = a;
+        a.members.incarnation = Some(Incarnation::parse(INC).unwrap());
         let c = client_config(&a.members, &a.bind, a.timeout_ms, a.retry_ms, &None).unwrap();
         assert_eq!(c.timing.client_retry, retry_range(30));
         assert_eq!(c.timeout, Duration::from_secs(10));

@@ -172,7 +172,8 @@ client {client}
             CLIENT_KEY_HEADER => false,
             _ => {
                 return Err(format!(
-                    "{what}: not a paxos key file (its first line is not `{MEMBER_KEY_HEADER}`                      or `{CLIENT_KEY_HEADER}`; `paxos new-cluster` writes them)"
+                    "{what}: not a paxos key file (its first line is not `{MEMBER_KEY_HEADER}` \
+                     or `{CLIENT_KEY_HEADER}`; `paxos new-cluster` writes them)"
                 ))
             }
         };
@@ -715,7 +716,8 @@ mod tests {
         assert!(cl.decode::<Msg>(&reply).is_ok());
         assert_eq!(
             Keys::parse("0123456789abcdef0123456789abcdef", "k").unwrap_err(),
-            "k: not a paxos key file (its first line is not `paxos member key` or `paxos client              key`; `paxos new-cluster` writes them)"
+            "k: not a paxos key file (its first line is not `paxos member key` or `paxos client \
+             key`; `paxos new-cluster` writes them)"
         );
         assert_eq!(
             Keys::parse("paxos client key

@@ -710,8 +710,9 @@ impl DataDir {
             MEMBER_FILE,
             identity.to_file_text().as_bytes(),
         )?;
-        drop(lock);
-        Self::open(dir, identity, true)
+        // Keep the lock: releasing and retaking it would let another process (or a child
+        // forked meanwhile, which shares the lock until it execs) take the directory between.
+        Self::open_locked(dir, lock, identity, true)
     }
 
     /// Opens and locks an initialised data directory for the member `asked` and checks its
@@ -734,6 +735,20 @@ impl DataDir {
             }));
         }
         let lock = lock(dir)?;
+        Self::open_locked(dir, lock, asked, check_incarnation)
+    }
+
+    /// [`DataDir::open`] once `lock` is held.
+    fn open_locked(
+        dir: &Path,
+        lock: File,
+        asked: &Identity,
+        check_incarnation: bool,
+    ) -> Result<DataDir, StorageError> {
+        let not_init = |why: String| StorageError::NotInitialised {
+            dir: dir.to_path_buf(),
+            why,
+        };
         let member = dir.join(MEMBER_FILE);
         let path = dir.join(STORAGE_FILE);
         if !member.exists() {
