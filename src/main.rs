@@ -10,8 +10,8 @@ use paxos::models::single::{
 };
 use paxos::runtime::bench::{bench_main, BenchArgs};
 use paxos::runtime::cli::{
-    cluster_main, learn_main, new_cluster_main, node_main, propose_main, status_main,
-    ClusterArgs, LearnArgs, NewClusterArgs, NodeArgs, ProposeArgs, StatusArgs,
+    cluster_main, learn_main, new_cluster_main, node_main, propose_main, status_main, ClusterArgs,
+    LearnArgs, NewClusterArgs, NodeArgs, ProposeArgs, StatusArgs,
 };
 use paxos::single::Bug;
 use std::process::ExitCode;

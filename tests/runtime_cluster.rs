@@ -8,9 +8,9 @@ mod runtime_support;
 
 use paxos::ballot::Ballot;
 use paxos::runtime::codec::{ClusterKey, Codec, Keys, Sender};
-use paxos::runtime::identity::Incarnation;
 use paxos::runtime::config::Role;
 use paxos::runtime::event_loop::Counters;
+use paxos::runtime::identity::Incarnation;
 use paxos::runtime::storage::{DataDir, STORAGE_FILE};
 use paxos::single::{Msg, Storage};
 use runtime_support::*;

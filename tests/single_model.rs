@@ -194,11 +194,14 @@ fn round_durability_can_fail() {
         clients: Default::default(),
     }));
     assert!(!holds(&m, "round-durability", &s));
-    // Another proposer's ballot says nothing about P1's round.
+    // P1 at round 1 with only round 1 prepared is fine.
     let mut t = init(&m);
-    t.history.prepares.insert(Ballot::new(2, 0));
+    t.history.prepares.insert(Ballot::new(1, 1));
     t.actor_states[1] = s.actor_states[1].clone();
     assert!(holds(&m, "round-durability", &t));
+    // P0 (still at round 0) is judged by its own ballots only: 2.1 is P1's.
+    t.history.prepares.insert(Ballot::new(2, 0));
+    assert!(!holds(&m, "round-durability", &t));
     // A crashed proposer is not judged until it recovers.
     s.crashed[1] = true;
     assert!(holds(&m, "round-durability", &s));

@@ -168,16 +168,15 @@ pub fn new_cluster_main(a: NewClusterArgs) -> ExitCode {
         (None, Some(f)) => Membership::load(f),
         _ => Err("the members are needed: give --peers ADDR,ADDR,... or --members FILE".into()),
     };
-    let m = match m {
-        Ok(m) if m.incarnation.is_some() => {
-            return usage_exit(Usage(
+    let m =
+        match m {
+            Ok(m) if m.incarnation.is_some() => return usage_exit(Usage(
                 "--members: the file already names an incarnation; a new cluster gets a new one"
                     .into(),
-            ))
-        }
-        Ok(m) => m,
-        Err(e) => return usage_exit(Usage(e)),
-    };
+            )),
+            Ok(m) => m,
+            Err(e) => return usage_exit(Usage(e)),
+        };
     match new_cluster_files(&a.out, &m) {
         Ok(m) => {
             let dir = a.out.display();
@@ -364,7 +363,11 @@ fn cluster_addrs(a: &ClusterArgs) -> Result<Vec<SocketAddrV4>, Usage> {
 }
 
 /// The cluster `paxos cluster` runs: the one in `a.dir`, or a new one.
-fn local_cluster(a: &ClusterArgs, exe: &std::path::Path, dir: &std::path::Path) -> Result<LocalCluster, Usage> {
+fn local_cluster(
+    a: &ClusterArgs,
+    exe: &std::path::Path,
+    dir: &std::path::Path,
+) -> Result<LocalCluster, Usage> {
     if dir.join(CLUSTER_FILE).exists() {
         let c = LocalCluster::open(exe, dir).map_err(|e| Usage(format!("--dir: {e}")))?;
         let n = c.membership.members.len();
@@ -793,8 +796,16 @@ mod tests {
         assert_eq!(c.faults.unwrap().seed, Some(3));
         assert_eq!(c.incarnation, Some(Incarnation::parse(INC).unwrap()));
         assert!(c.keys.is_none());
-        let derived =
-            node(&["--id", "0", "--peers", PEERS, "--data-dir", "d", "--insecure"]).unwrap();
+        let derived = node(&[
+            "--id",
+            "0",
+            "--peers",
+            PEERS,
+            "--data-dir",
+            "d",
+            "--insecure",
+        ])
+        .unwrap();
         assert_eq!(derived.cluster_id, derived.membership.cluster_id());
         assert_eq!(derived.incarnation, None);
     }
@@ -851,10 +862,16 @@ mod tests {
                  (member.key), which holds the member key as well"
             )
         );
-        assert!(
-            Wrap::try_parse_from(["paxos", "node", "--id", "0", "--peers", PEERS, "--data-dir"])
-                .is_err()
-        );
+        assert!(Wrap::try_parse_from([
+            "paxos",
+            "node",
+            "--id",
+            "0",
+            "--peers",
+            PEERS,
+            "--data-dir"
+        ])
+        .is_err());
     }
 
     #[test]

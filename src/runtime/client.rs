@@ -20,8 +20,8 @@ use super::config::{Membership, Timing};
 use super::event_loop::{
     Counters, Endpoint, EventLoop, LoopOptions, NodeStats, Outcome, RuntimeError,
 };
-use super::identity::Incarnation;
 use super::faults::{FaultSpec, Faults};
+use super::identity::Incarnation;
 use crate::single::{ClientPhase, Msg, SingleState, Timer, Value};
 use stateright::actor::{Actor, Id, Out};
 use std::borrow::Cow;
@@ -189,11 +189,7 @@ pub fn propose(
     let confirmation = if confirm {
         let majority = cfg.membership.learners().len() / 2 + 1;
         let l = ask_learners(cfg, cfg.confirm, stop, |answers| {
-            answers
-                .values()
-                .filter(|a| **a == Some(decided))
-                .count()
-                >= majority
+            answers.values().filter(|a| **a == Some(decided)).count() >= majority
         })?;
         if let Some((_, LearnerAnswer::Knows(other))) = l
             .answers
@@ -254,7 +250,10 @@ impl Actor for QueryTool {
             // A learner's value never changes once known (stability), so a late `None` after
             // a value is an old datagram: keep the value.
             let known = state.answers.get(&src).copied().flatten();
-            if self.learners.contains(&src) && known.is_none() && state.answers.get(&src) != Some(&v) {
+            if self.learners.contains(&src)
+                && known.is_none()
+                && state.answers.get(&src) != Some(&v)
+            {
                 state.to_mut().answers.insert(src, v);
             }
         }

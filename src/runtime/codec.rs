@@ -153,13 +153,17 @@ impl Keys {
         let member = hex(super::rng::os_random_bytes(32)?);
         let client = hex(super::rng::os_random_bytes(32)?);
         Ok((
-            format!("{MEMBER_KEY_HEADER}
+            format!(
+                "{MEMBER_KEY_HEADER}
 member {member}
 client {client}
-"),
-            format!("{CLIENT_KEY_HEADER}
+"
+            ),
+            format!(
+                "{CLIENT_KEY_HEADER}
 client {client}
-"),
+"
+            ),
         ))
     }
 
@@ -190,7 +194,11 @@ client {client}
                 .collect();
             ClusterKey::new(&bytes).map_err(|e| format!("{what}: {e}"))
         };
-        let member = if member_file { Some(key("member")?) } else { None };
+        let member = if member_file {
+            Some(key("member")?)
+        } else {
+            None
+        };
         let client = key("client")?;
         if let Some(extra) = lines.find(|l| !l.trim().is_empty()) {
             return Err(format!("{what}: unexpected line '{extra}'"));
@@ -409,7 +417,13 @@ impl Codec {
         self.envelope(sender, to_member, FLAG_CONTROL, c)
     }
 
-    fn envelope<T: Serialize>(&self, sender: Sender, to_member: bool, kind: u8, body: &T) -> Vec<u8> {
+    fn envelope<T: Serialize>(
+        &self,
+        sender: Sender,
+        to_member: bool,
+        kind: u8,
+        body: &T,
+    ) -> Vec<u8> {
         let payload = postcard::to_allocvec(body).expect("messages serialize");
         let key = self.key(sender, to_member);
         let mut out = Vec::with_capacity(HEADER_LEN + payload.len() + TAG_LEN);
@@ -720,15 +734,23 @@ mod tests {
              key`; `paxos new-cluster` writes them)"
         );
         assert_eq!(
-            Keys::parse("paxos client key
+            Keys::parse(
+                "paxos client key
 client 00ff
-", "k").unwrap_err(),
+",
+                "k"
+            )
+            .unwrap_err(),
             "k: the key has 2 bytes; at least 16 are needed (32 random bytes are best)"
         );
         assert_eq!(
-            Keys::parse("paxos member key
+            Keys::parse(
+                "paxos member key
 client 00
-", "k").unwrap_err(),
+",
+                "k"
+            )
+            .unwrap_err(),
             "k: expected a `member <hex>` line, found 'client 00'"
         );
     }

@@ -181,14 +181,10 @@ impl Membership {
             }
             if let Some(rest) = line.strip_prefix("incarnation ") {
                 if incarnation.is_some() {
-                    return Err(format!(
-                        "{what} line {}: a second incarnation line",
-                        n + 1
-                    ));
+                    return Err(format!("{what} line {}: a second incarnation line", n + 1));
                 }
                 incarnation = Some(
-                    Incarnation::parse(rest)
-                        .map_err(|e| format!("{what} line {}: {e}", n + 1))?,
+                    Incarnation::parse(rest).map_err(|e| format!("{what} line {}: {e}", n + 1))?,
                 );
                 continue;
             }
@@ -470,13 +466,12 @@ mod tests {
         )
         .unwrap();
         assert_ne!(peers.cluster_id(), m.cluster_id());
-        let with_inc = Membership::parse(
-            &format!("incarnation {:032x}\n{text}", 7),
-            "f",
-        )
-        .unwrap();
+        let with_inc = Membership::parse(&format!("incarnation {:032x}\n{text}", 7), "f").unwrap();
         assert_eq!(with_inc.incarnation, Some(Incarnation(7)));
-        assert_eq!(Membership::parse(&with_inc.to_file_text(), "g").unwrap(), with_inc);
+        assert_eq!(
+            Membership::parse(&with_inc.to_file_text(), "g").unwrap(),
+            with_inc
+        );
         assert_eq!(
             Membership::parse("incarnation 12\n", "f").unwrap_err(),
             "f line 1: '12' is not an incarnation (32 hex digits, as `paxos new-cluster` writes)"

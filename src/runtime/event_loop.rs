@@ -642,7 +642,8 @@ where
                     if self.save_latencies.len() == SAVE_WINDOW {
                         self.save_latencies.pop_front();
                     }
-                    self.save_latencies.push_back(t.elapsed().as_micros() as u64);
+                    self.save_latencies
+                        .push_back(t.elapsed().as_micros() as u64);
                     self.counters.saves += 1;
                     debug!(?record, "saved");
                 }

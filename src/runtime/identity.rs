@@ -155,8 +155,8 @@ impl Identity {
                 .ok_or_else(|| format!("the `{name}` line is missing"))
         };
         let cluster = field("cluster")?;
-        let cluster_id = u64::from_str_radix(&cluster, 16)
-            .map_err(|_| format!("bad cluster id '{cluster}'"))?;
+        let cluster_id =
+            u64::from_str_radix(&cluster, 16).map_err(|_| format!("bad cluster id '{cluster}'"))?;
         let incarnation = Incarnation::parse(&field("incarnation")?)?;
         let index = field("index")?;
         let index = index

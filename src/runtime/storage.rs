@@ -299,7 +299,8 @@ pub enum StorageError {
 }
 
 /// How an operator creates a member's storage, for the error messages.
-const INIT_HINT: &str = "a member's storage is created only by initialisation, `paxos node --init` \
+const INIT_HINT: &str =
+    "a member's storage is created only by initialisation, `paxos node --init` \
      with the same flags, and only for a member that never ran: a member whose disk was lost must \
      not rejoin under its old identity (README, \"Failure model and operator rules\")";
 
@@ -666,6 +667,30 @@ fn lock(dir: &Path) -> Result<File, StorageError> {
     Ok(lock)
 }
 
+/// Why `dir` is not an initialised data directory, if it is not.
+fn uninitialised(dir: &Path) -> Option<StorageError> {
+    let why = if !dir.is_dir() {
+        if dir.exists() {
+            "is not a directory".to_string()
+        } else {
+            "does not exist".to_string()
+        }
+    } else if dir.join(MEMBER_FILE).exists() {
+        return None;
+    } else if dir.join(STORAGE_FILE).exists() {
+        format!(
+            "holds {STORAGE_FILE} but no {MEMBER_FILE}: its initialisation did not finish, so \
+             this member never ran; remove the directory and initialise it again"
+        )
+    } else {
+        format!("is not initialised (it has no {MEMBER_FILE})")
+    };
+    Some(StorageError::NotInitialised {
+        dir: dir.to_path_buf(),
+        why,
+    })
+}
+
 /// A node's data directory, locked for the lifetime of this value, with its record file open.
 #[derive(Debug)]
 pub struct DataDir {
@@ -686,6 +711,7 @@ impl DataDir {
                 .map_err(io_err(dir, "list"))?
                 .filter_map(|e| e.ok())
                 .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|e| e != LOCK_FILE)
                 .collect::<Vec<_>>();
             entries.sort();
             if !entries.is_empty() {
@@ -723,16 +749,9 @@ impl DataDir {
         asked: &Identity,
         check_incarnation: bool,
     ) -> Result<DataDir, StorageError> {
-        let not_init = |why: String| StorageError::NotInitialised {
-            dir: dir.to_path_buf(),
-            why,
-        };
-        if !dir.is_dir() {
-            return Err(not_init(if dir.exists() {
-                "is not a directory".into()
-            } else {
-                "does not exist".into()
-            }));
+        // Checked before the lock is taken too, so that a refused start leaves nothing behind.
+        if let Some(e) = uninitialised(dir) {
+            return Err(e);
         }
         let lock = lock(dir)?;
         Self::open_locked(dir, lock, asked, check_incarnation)
@@ -745,23 +764,11 @@ impl DataDir {
         asked: &Identity,
         check_incarnation: bool,
     ) -> Result<DataDir, StorageError> {
-        let not_init = |why: String| StorageError::NotInitialised {
-            dir: dir.to_path_buf(),
-            why,
-        };
+        if let Some(e) = uninitialised(dir) {
+            return Err(e);
+        }
         let member = dir.join(MEMBER_FILE);
         let path = dir.join(STORAGE_FILE);
-        if !member.exists() {
-            return Err(not_init(if path.exists() {
-                format!(
-                    "holds {STORAGE_FILE} but no {MEMBER_FILE}: its initialisation did not \
-                     finish, so this member never ran; remove the directory and initialise it \
-                     again"
-                )
-            } else {
-                format!("is not initialised (it has no {MEMBER_FILE})")
-            }));
-        }
         let identity = read_member_file(dir)?;
         if let Some(why) = identity.mismatch(asked, check_incarnation) {
             return Err(StorageError::WrongMember { path: member, why });
@@ -997,7 +1004,10 @@ mod tests {
                     its old identity (README, \"Failure model and operator rules\")";
         assert_eq!(
             open(&missing).unwrap_err().to_string(),
-            format!("data directory {} does not exist; {hint}", missing.display())
+            format!(
+                "data directory {} does not exist; {hint}",
+                missing.display()
+            )
         );
         assert!(!missing.exists(), "nothing was created");
         fs::create_dir(&missing).unwrap();
