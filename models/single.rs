@@ -51,6 +51,7 @@
 //! | `learner-agreement` | always | every value a live learner learned is chosen (so no two learners differ) |
 //! | `stability` | always | a learner's value, once learned, never changes or disappears, across crash and recovery |
 //! | `durability` | always | a live acceptor's promise is at least every ballot it ever promised or voted in |
+//! | `round-durability` | always | a live proposer's round is at least the round of every `Prepare` it ever sent (so a restarted proposer never reuses a ballot; not judged with `shared-ballots`, where a ballot does not name its proposer) |
 //! | `ballot-safety` | always | once `v` is chosen at `b`, every `Accept` at a higher ballot carries `v` |
 //! | `linearizable` | always | the clients' history is linearizable for a write-once register |
 //! | `value-chosen` | sometimes | some value gets chosen |

@@ -13,10 +13,14 @@
 //!   ballot. The limit is two `fdatasync`s (promises, then votes; the second depends on the
 //!   first) plus three round trips (client, phase 1, phase 2).
 //!
-//! The limits are measured in the same run, on the same data directory (an in-place write and
-//! `fdatasync` of a small file) and the same interface (a UDP ping-pong between two threads
+//! The limits are measured in the same run, on the same data directory and the same interface.
+//! The durable-write term is **the node's own save path** ([`SaveProbe`]: a record file
+//! initialised as a node's is, saved with the same code), sampled between the runs so that it
+//! sees the same machine they do; a bare `fdatasync` of a small file is printed for comparison
+//! only (measured here it was slower than the nodes' own saves, which made an earlier version's
+//! "limit" one the nodes beat). The round-trip term is a UDP ping-pong between two threads
 //! pinned to two cores, as two nodes working at the same moment are; the same ping-pong on one
-//! core, where a hop is a mere context switch, is printed for comparison).
+//! core, where a hop is a mere context switch, is printed for comparison.
 //! The bench also prints what this implementation's critical paths are made of, so the gap is
 //! explained rather than guessed: a durable save here is one in-place write + `fdatasync` (see
 //! [`storage`](super::storage)); the three nodes save at the same moment in each phase, on one
@@ -70,7 +74,17 @@ impl Samples {
         let rank = ((q * n as f64).ceil() as usize).clamp(1, n);
         self.0[rank - 1]
     }
-    /// Smallest sample.
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The smallest sample.
     pub fn min(&self) -> Duration {
         self.0[0]
     }
@@ -150,7 +164,7 @@ fn fdatasync_probe(
 fn time_saves(
     n: usize,
     mut save: impl FnMut(&Storage, u64) -> Result<(), String>,
-) -> Result<Samples, String> {
+) -> Result<Vec<Duration>, String> {
     let mut v = Vec::with_capacity(n);
     for i in 0..n {
         let rec = Storage {
@@ -161,24 +175,63 @@ fn time_saves(
         save(&rec, i as u64 + 1)?;
         v.push(t.elapsed());
     }
-    Ok(Samples::new(v))
+    Ok(v)
+}
+
+/// The node's own durable save, on a record file initialised the way a node's is (same
+/// format, size and preallocation, same directory): what the limit's fdatasync term is
+/// measured with, so the limit is one the implementation cannot beat.
+pub struct SaveProbe {
+    dir: PathBuf,
+    data: Option<DataDir>,
+    samples: Vec<Duration>,
+}
+
+impl SaveProbe {
+    /// A probe in `dir/save-probe` (created anew).
+    pub fn new(dir: &Path) -> Result<SaveProbe, String> {
+        let probe = dir.join("save-probe");
+        let _ = fs::remove_dir_all(&probe);
+        let identity = Identity {
+            cluster_id: 0,
+            incarnation: Incarnation::default(),
+            index: 0,
+            members: vec!["node 127.0.0.1:1".into()],
+        };
+        let data = DataDir::init(&probe, &identity).map_err(|e| e.to_string())?;
+        Ok(SaveProbe {
+            dir: probe,
+            data: Some(data),
+            samples: Vec::new(),
+        })
+    }
+
+    /// Times `n` more saves.
+    pub fn sample(&mut self, n: usize) -> Result<(), String> {
+        let d = self.data.as_mut().expect("open until dropped");
+        let v = time_saves(n, |rec, _| d.save(rec).map_err(|e| e.to_string()))?;
+        self.samples.extend(v);
+        Ok(())
+    }
+
+    /// Every save timed so far.
+    pub fn samples(&self) -> Samples {
+        Samples::new(self.samples.clone())
+    }
+}
+
+impl Drop for SaveProbe {
+    fn drop(&mut self) {
+        self.data = None;
+        let _ = fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// This runtime's durable save of a storage record, `n` times.
 pub fn measure_save(dir: &Path, n: usize) -> Result<Samples, String> {
-    let probe = dir.join("save-probe");
-    let _ = fs::remove_dir_all(&probe);
-    let identity = Identity {
-        cluster_id: 0,
-        incarnation: Incarnation::default(),
-        index: 0,
-        members: vec!["node 127.0.0.1:1".into()],
-    };
-    let mut d = DataDir::init(&probe, &identity).map_err(|e| e.to_string())?;
-    let samples = time_saves(n, |rec, _| d.save(rec).map_err(|e| e.to_string()));
-    drop(d);
-    let _ = fs::remove_dir_all(&probe);
-    samples
+    let mut p = SaveProbe::new(dir)?;
+    p.sample(n)?;
+    Ok(p.samples())
 }
 
 /// A save the slow way (temp file, `fdatasync`, rename, directory `fsync`: what the record
@@ -192,7 +245,7 @@ pub fn measure_rename_save(dir: &Path, n: usize) -> Result<Samples, String> {
         write_file_atomically(&probe, "record", &bytes).map_err(|e| e.to_string())
     });
     let _ = fs::remove_dir_all(&probe);
-    samples
+    samples.map(Samples::new)
 }
 
 /// Where the two ends of a round-trip probe run.
@@ -388,7 +441,10 @@ fn run_bench(args: &BenchArgs, dir: &Path) -> Result<(), String> {
         dir.display()
     );
     let fsync = measure_fdatasync(dir, 100).map_err(|e| format!("fdatasync probe: {e}"))?;
-    let save = measure_save(dir, 100)?;
+    // The limit's durable-write term: the node's own save path, sampled between the runs so
+    // that it sees the same machine as they do.
+    let mut probe = SaveProbe::new(dir)?;
+    probe.sample(20)?;
     let rename_save = measure_rename_save(dir, 100)?;
     let rtt2 = measure_udp_rtt(2000, Cores::Two).map_err(|e| format!("UDP probe: {e}"))?;
     let rtt1 = measure_udp_rtt(2000, Cores::One)
@@ -404,14 +460,24 @@ fn run_bench(args: &BenchArgs, dir: &Path) -> Result<(), String> {
             let l = one_run(&exe, &run_dir, args.retry_ms, 1000 + r as u64, target)?;
             let _ = fs::remove_dir_all(&run_dir);
             out.push(l);
+            probe.sample(10)?;
         }
     }
+    let save = probe.samples();
+    drop(probe);
     let (leader, other) = (Samples::new(leader), Samples::new(other));
-    let (f, t) = (fsync.pct(0.5), rtt.pct(0.5));
+    let (f, t) = (save.pct(0.5), rtt.pct(0.5));
     println!("physical limit, measured in this run on the same data dir and interface:");
     println!(
-        "  fdatasync of a small file (in place)   p50 {}   p99 {}",
+        "  the node's own durable save (record file slot in place + fdatasync), sampled \
+         between the runs   p50 {}   p99 {}   ({} saves; the limit uses this)",
         ms(f),
+        ms(save.pct(0.99)),
+        save.len()
+    );
+    println!(
+        "  a bare fdatasync of a small file, for comparison   p50 {}   p99 {}",
+        ms(fsync.pct(0.5)),
         ms(fsync.pct(0.99))
     );
     match &rtt2 {
@@ -457,26 +523,21 @@ fn run_bench(args: &BenchArgs, dir: &Path) -> Result<(), String> {
         "propose -> decided at the leader, prepared ahead (phase 2 only):",
         &leader,
         f + 2 * t,
-        "1 fdatasync + 2 round trips (client, phase 2)",
+        "1 save + 2 round trips (client, phase 2)",
     );
     report(
         "propose -> decided at another proposer (both phases):",
         &other,
         2 * f + 3 * t,
-        "2 fdatasyncs + 3 round trips (client, phase 1, phase 2)",
+        "2 saves + 3 round trips (client, phase 1, phase 2)",
     );
     let c = contended.pct(0.5);
     println!("what this implementation's critical paths are made of:");
     println!(
-        "  durable save (one slot written in place, fdatasync)   p50 {}   p99 {}",
-        ms(save.pct(0.5)),
-        ms(save.pct(0.99))
-    );
-    println!(
         "  fdatasync while 2 other processes sync the same disk (all 3 nodes save in each \
-         phase)   p50 {}   ({:.1} x alone)",
+         phase)   p50 {}   ({:.1} x a bare one alone)",
         ms(c),
-        c.as_secs_f64() / f.as_secs_f64()
+        c.as_secs_f64() / fsync.pct(0.5).as_secs_f64()
     );
     println!(
         "  leader: 1 contended save + 2 round trips = {}",

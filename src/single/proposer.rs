@@ -369,3 +369,95 @@ impl Role for Proposer {
         self.start_ballot(state.to_mut(), o);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::single::{SingleActor, SingleState};
+    use stateright::actor::{Actor, Command, Out};
+
+    fn proposer() -> Proposer {
+        Proposer {
+            index: 2,
+            acceptors: (0..3).map(Id::from).collect(),
+            retry: Some(Duration::from_millis(1)..Duration::from_millis(2)),
+            eager_retry: true,
+            max_round: u32::MAX,
+            notify: Vec::new(),
+            lead: false,
+            catch_up: false,
+            bug: Bug::None,
+        }
+    }
+
+    fn preparing(round: u32) -> SingleState {
+        SingleState::Proposer(ProposerState {
+            round,
+            value: Some(1),
+            phase: Phase::Preparing {
+                ballot: Ballot::new(round, 2),
+                promises: AcceptorSet::default(),
+                adopt: None,
+            },
+            clients: BTreeSet::new(),
+        })
+    }
+
+    /// The round of the state after a retry timeout, and what the step emitted.
+    fn retry(round: u32) -> (u32, Vec<Command<Msg, Timer, (), Storage>>) {
+        let a = SingleActor::Proposer(proposer());
+        let s = preparing(round);
+        let mut c = Cow::Borrowed(&s);
+        let mut o = Out::new();
+        a.on_timeout(Id::from(9), &mut c, &Timer::ProposerRetry, &mut o);
+        (c.proposer().unwrap().round, o.into_iter().collect())
+    }
+
+    #[test]
+    fn a_retry_never_wraps_the_round_around() {
+        let (round, out) = retry(7);
+        assert_eq!(round, 8);
+        assert!(matches!(out[0], Command::Save(Storage { round: 8, .. })));
+        // At the top of the range there is no higher ballot: the proposer stops instead of
+        // wrapping to round 0 (which would reuse ballots and move its durable round back).
+        for top in [Ballot::MAX_ROUND, u32::MAX] {
+            let (round, out) = retry(top);
+            assert_eq!((round, out.len()), (top, 0), "{out:?}");
+        }
+        // A Nack naming the highest round leaves it there too.
+        let a = SingleActor::Proposer(proposer());
+        let s = preparing(3);
+        let mut c = Cow::Borrowed(&s);
+        let mut o = Out::new();
+        let top = Ballot::new(Ballot::MAX_ROUND, 0);
+        a.on_msg(
+            Id::from(9),
+            &mut c,
+            Id::from(0),
+            Msg::Nack(Ballot::new(3, 2), top),
+            &mut o,
+        );
+        assert_eq!(c.proposer().unwrap().round, Ballot::MAX_ROUND);
+        assert!(!o.into_iter().any(|c| matches!(c, Command::Send(..))));
+        assert!(!Msg::Prepare(Ballot::new(u32::MAX, 1)).in_range());
+        assert!(Msg::Prepare(Ballot::new(Ballot::MAX_ROUND, 1)).in_range());
+        assert!(!Msg::Promise(Ballot::new(1, 1), Some((Ballot::new(u32::MAX, 0), 3))).in_range());
+    }
+
+    #[test]
+    fn the_waiting_clients_are_bounded() {
+        let p = proposer();
+        let mut s = Cow::Owned(ProposerState {
+            round: 1,
+            value: None,
+            phase: Phase::Idle,
+            clients: BTreeSet::new(),
+        });
+        for c in 0..(MAX_WAITING_CLIENTS + 10) {
+            let mut o = Out::new();
+            p.on_msg(&mut s, Id::from(100 + c), &Msg::Propose(c as u64), &mut o);
+        }
+        assert_eq!(s.clients.len(), MAX_WAITING_CLIENTS);
+        assert_eq!(s.value, Some(0), "the first client's value is proposed");
+    }
+}
