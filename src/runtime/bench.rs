@@ -56,6 +56,9 @@ pub struct BenchArgs {
     /// Proposer retry timeout of the nodes.
     #[arg(long, value_name = "MS", default_value_t = 200)]
     pub retry_ms: u64,
+    /// Run the clusters without authentication (to measure what the HMAC tags cost).
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 /// Sorted samples with nearest-rank percentiles.
@@ -352,10 +355,11 @@ fn wait_prepared(cluster: &LocalCluster, nodes: usize) -> Result<(), String> {
 fn one_run(
     exe: &Path,
     dir: &Path,
-    retry_ms: u64,
+    args: &BenchArgs,
     value: u64,
     target: Target,
 ) -> Result<Duration, String> {
+    let retry_ms = args.retry_ms;
     let addrs = free_loopback_addrs(3).map_err(|e| e.to_string())?;
     let membership = Membership {
         members: addrs
@@ -370,14 +374,19 @@ fn one_run(
     let mut cluster = LocalCluster::create(exe, dir, membership).map_err(|e| e.to_string())?;
     let membership = cluster.membership.clone();
     cluster.common_args = vec!["--retry-ms".into(), retry_ms.to_string()];
+    cluster.insecure = args.insecure;
     cluster.start_all().map_err(|e| e.to_string())?;
     wait_prepared(&cluster, 3)?;
-    let key = Keys::load(&cluster.client_key_file())?.client;
+    let key = if args.insecure {
+        None
+    } else {
+        Some(Keys::load(&cluster.client_key_file())?.client)
+    };
     let cfg = ClientConfig {
         cluster_id: membership.cluster_id(),
         incarnation: membership.incarnation.expect("a created cluster has one"),
         membership,
-        key: Some(key),
+        key,
         confirm: Duration::from_secs(3),
         timing: Timing {
             proposer_retry: retry_range(retry_ms),
@@ -436,8 +445,13 @@ fn run_bench(args: &BenchArgs, dir: &Path) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let exe = std::env::current_exe().map_err(|e| format!("cannot find the executable: {e}"))?;
     println!(
-        "paxos bench single: 2 x {} fresh clusters of 3 nodes on 127.0.0.1, data in {}",
+        "paxos bench single: 2 x {} fresh clusters of 3 nodes on 127.0.0.1{}, data in {}",
         args.runs,
+        if args.insecure {
+            ", INSECURE (no authentication)"
+        } else {
+            ", authenticated"
+        },
         dir.display()
     );
     let fsync = measure_fdatasync(dir, 100).map_err(|e| format!("fdatasync probe: {e}"))?;
@@ -457,7 +471,7 @@ fn run_bench(args: &BenchArgs, dir: &Path) -> Result<(), String> {
     for r in 0..args.runs {
         for (target, out) in [(Target::Leader, &mut leader), (Target::Other, &mut other)] {
             let run_dir = dir.join(format!("run-{r}-{target:?}"));
-            let l = one_run(&exe, &run_dir, args.retry_ms, 1000 + r as u64, target)?;
+            let l = one_run(&exe, &run_dir, args, 1000 + r as u64, target)?;
             let _ = fs::remove_dir_all(&run_dir);
             out.push(l);
             probe.sample(10)?;
