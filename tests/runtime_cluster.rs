@@ -430,13 +430,7 @@ fn paxos_cluster_prints_working_commands_and_stops_its_nodes_on_sigterm() {
     use std::sync::mpsc;
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("cl");
-    let mut guard = spawn(&args(&[
-        "cluster",
-        "--nodes",
-        "3",
-        "--dir",
-        &dir.display().to_string(),
-    ]));
+    let mut guard = spawn_paxos_cluster(&dir);
     let child = guard.0.as_mut().unwrap();
     let out = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();

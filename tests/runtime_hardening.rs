@@ -597,13 +597,7 @@ fn a_killed_paxos_cluster_leaves_no_orphan_nodes() {
     use std::io::{BufRead, BufReader};
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("cl");
-    let mut guard = spawn(&args(&[
-        "cluster",
-        "--nodes",
-        "3",
-        "--dir",
-        &dir.display().to_string(),
-    ]));
+    let mut guard = spawn_paxos_cluster(&dir);
     let out = guard.0.as_mut().unwrap().stdout.take().unwrap();
     let mut pids = Vec::new();
     for line in BufReader::new(out).lines().map_while(Result::ok) {

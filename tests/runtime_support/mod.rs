@@ -82,6 +82,17 @@ pub fn spawn(args: &[String]) -> ChildGuard {
     ))
 }
 
+/// Starts `paxos cluster --nodes 3 --dir DIR` with captured output.
+pub fn spawn_paxos_cluster(dir: &Path) -> ChildGuard {
+    spawn(&args(&[
+        "cluster",
+        "--nodes",
+        "3",
+        "--dir",
+        &dir.display().to_string(),
+    ]))
+}
+
 /// Runs `paxos ARGS...` to completion (every command used here has its own time limit).
 pub fn run(args: &[String]) -> Output {
     spawn(args).wait()
