@@ -46,14 +46,19 @@
 //! one: `k + 1` ballots that each won phase 1 and each can no longer be chosen, the pattern
 //! that, repeated, never ends.
 //!
-//! The kind of bound matters. Bounding rounds alone (`max_round`: a proposer cannot start a
-//! round above it) *resolves* the duel: the proposer holding the highest possible ballot can no
-//! longer be overtaken, so it always wins, and "some value is chosen" holds on every path, an
-//! artefact of the bound. Here rounds are bounded too (at 2, which gives the two proposers four
-//! ballots), but a run is cut off as soon as both proposers have had a ballot destroyed by the
-//! other ([`DUEL_DESTROYED`]): one whole period of the duel, reached before any proposer holds
-//! the last ballot, which nobody could overtake. Such a run is evidence of the pattern, not of
-//! the bound: from its end the same period can start again one round higher.
+//! The kind of bound matters. A bound on rounds (`max_round`: a proposer cannot start a round
+//! above it) would *resolve* the duel if it silently removed the proposer's restart: the
+//! proposer holding the highest possible ballot could no longer be overtaken, so it would always
+//! win, and "some value is chosen" would hold on every path, an artefact of the bound. So every
+//! bound that removes behaviour is a cut: a state where a proposer at the highest round would
+//! restart (its retry timer fired, or it is refused and restarts on `Nack`s) is a frontier state
+//! ([`round_cap`]), like a state past the ballot bound (`max_ballots`) or the destroyed-ballot
+//! bound, and a goal-free run into any of them gives "holds up to the bound", never "holds".
+//! Here rounds are bounded at 3 (six ballots between the two proposers), and a run is cut off
+//! as soon as both proposers have had a ballot destroyed by the other ([`DUEL_DESTROYED`]): one
+//! whole period of the duel, reached before any proposer is at the round bound. Such a run is
+//! evidence of the pattern, not of the bound: from its end the same period can start again one
+//! round higher.
 //!
 //! # Claim 3, `impatient-timers`: timeouts shorter than message delays also duel
 //!
@@ -61,7 +66,10 @@
 //! any moment, as stateright's actor model allows (still no loss and no crash). A proposer may
 //! then time out while its messages are in flight, and the two proposers overtake each other
 //! forever without any `Nack`. Expected: [`Verdict::HoldsUpToBound`] with a goal-free run into
-//! the frontier, as in claim 2.
+//! the frontier, as in claim 2. The shortest such run is the plainest: a proposer whose timer
+//! fires before any of its messages is delivered, again and again, until the round bound
+//! (rounds <= 2) cuts it off; runs in which ballots win phase 1 and are destroyed by the next
+//! one reach the destroyed-ballot bound (three destroyed) later.
 //!
 //! # Why Paxos needs a leader for progress
 //!
@@ -200,8 +208,7 @@ pub fn duel_config(max_round: u32) -> SingleConfig {
 
 /// The bound of claim 2: a run is cut off once two ballots were destroyed, one of each
 /// proposer by the other's phase 1: one whole period of the duel, after which it can start
-/// over one round higher. (Bounding at two destroyed ballots needs a third round and takes the
-/// model from 49,438 to several million states.)
+/// over one round higher.
 pub const DUEL_DESTROYED: usize = 1;
 
 /// The bound of claim 3: a run is cut off once three ballots were destroyed.
@@ -237,11 +244,64 @@ pub fn destroyed_ballots(
         .collect()
 }
 
+/// The first proposer (by its trace name) that the round bound (`max_round`) stops from acting,
+/// if any: a state where the unbounded system would start a new ballot and the model cannot.
+///
+/// A proposer at the highest round still in phase 1 or 2 of its ballot is stopped by the bound
+/// when
+/// * its retry timer has fired (with `timers`: a ballot in progress always has its timer set,
+///   except after a timeout that could not start a higher round), or
+/// * it restarts on a `Nack` (`eager_retry`, with `nacks`) and some acceptor has promised a
+///   higher ballot, so the `Nack` that would restart it is sent or on its way.
+///
+/// Such a state is a cut, like a frontier state: a goal-free run into it is a run the bound cut
+/// short, never evidence that the goal holds. Without this, the proposer holding the last
+/// ballot could never be overtaken, and a duel the bound resolves would "hold".
+pub fn round_cap(cfg: &SingleConfig, state: &SingleModelState) -> Option<String> {
+    use crate::single::{Phase, Timer};
+    let layout = cfg.layout();
+    layout.proposers.iter().find_map(|id| {
+        let i = usize::from(*id);
+        if state.crashed[i] {
+            return None;
+        }
+        let p = state.actor_states[i].proposer()?;
+        let ballot = match p.phase {
+            Phase::Preparing { ballot, .. } | Phase::Accepting { ballot, .. } => ballot,
+            _ => return None,
+        };
+        if p.round < cfg.max_round {
+            return None;
+        }
+        let timed_out = cfg.timers
+            && !state.timers_set[i]
+                .iter()
+                .any(|t| *t == Timer::ProposerRetry);
+        let refused = cfg.eager_retry
+            && cfg.nacks
+            && state
+                .history
+                .max_promised
+                .iter()
+                .any(|m| m.is_some_and(|m| m > ballot));
+        (timed_out || refused).then(|| {
+            format!(
+                "{} at round {} (--max-round {}) {} and may not start a higher ballot",
+                layout.name(*id),
+                p.round,
+                cfg.max_round,
+                if timed_out { "timed out" } else { "is refused" }
+            )
+        })
+    })
+}
+
 /// Every claim, in [`CLAIM_NAMES`] order.
 pub fn claims() -> Vec<Claim> {
-    // Two rounds give the two proposers four ballots between them: a fourth ballot is what
-    // destroys the third.
-    let duel = duel_config(2);
+    // Three rounds: the duel's shortest period (each proposer's ballot destroyed by the other's)
+    // is reached before any proposer is at the round bound, which would cut the run too (see
+    // `round_cap`) but show the bound rather than the duel.
+    let duel = duel_config(3);
     vec![
         Claim {
             name: "no-failure",
@@ -274,7 +334,7 @@ pub fn claims() -> Vec<Claim> {
                           discovery)",
             config: SingleConfig {
                 timers: true,
-                ..duel
+                ..duel_config(2)
             },
             fair: false,
             goal: Goal::ValueChosen,
@@ -498,6 +558,7 @@ where
         self.inner.within_boundary(state)
             && (self.max_destroyed == 0
                 || destroyed_ballots(self.config, state).len() <= self.max_destroyed)
+            && round_cap(self.config, state).is_none()
     }
 }
 
@@ -569,6 +630,7 @@ fn boundary(c: &Claim, bound_path: Option<&[(SingleModelState, Option<SingleActi
                 destroyed_ballots(&c.config, s).len()
             )
         }
+        Some(s) if round_cap(&c.config, s).is_some() => round_cap(&c.config, s).expect("checked"),
         Some(s) if c.config.max_ballots > 0 && s.history.prepares.len() > c.config.max_ballots => {
             format!(
                 "{} ballots prepared (--max-ballots {})",
@@ -596,9 +658,10 @@ pub fn format_verdict(
                 numbered(model, path, 1, &mut out);
                 if let Some((last, _)) = path.last() {
                     let destroyed = destroyed_ballots(cfg, last);
+                    let chosen = last.history.chosen(cfg.acceptors);
                     out.push(format!(
                         "-- ballots that reached phase 2: {}; can no longer be chosen: {}; \
-                         votes: {}; nothing chosen --",
+                         votes: {}; {} --",
                         list(
                             last.history
                                 .proposals
@@ -612,6 +675,14 @@ pub fn format_verdict(
                                 .iter()
                                 .map(|(b, v, a)| format!("{v}@{b} by acceptor {a}"))
                         ),
+                        if chosen.is_empty() {
+                            "nothing chosen".to_string()
+                        } else {
+                            format!(
+                                "chosen: {}",
+                                list(chosen.iter().map(|(b, v)| format!("{v}@{b}")))
+                            )
+                        },
                     ));
                 }
                 out.push(format!("-- boundary: {boundary}, goal never reached --"));

@@ -231,6 +231,9 @@ struct LivenessArgs {
     unfair: bool,
     /// A state where more than N ballots reached phase 2 and can no longer be chosen is a
     /// frontier state (0: no bound); this is how duelling proposers show in a finite model.
+    /// Every bound that removes behaviour is a cut like this one: past --max-ballots, and a
+    /// proposer at --max-round that would start a higher ballot (timer fired, or refused with
+    /// --eager-retry); a goal-free run into a cut is "holds up to the bound", never "holds".
     #[arg(long, value_name = "N")]
     max_destroyed: Option<usize>,
     /// Print one JSON object instead of text.

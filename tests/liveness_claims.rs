@@ -53,13 +53,13 @@ fn no_failure_every_client_gets_the_decision() {
 fn duelling_proposers_never_choose() {
     let r = run_claim(&claim("duelling-proposers").unwrap());
     assert!(
-        matches!(r.verdict, Verdict::HoldsUpToBound { frontier: 1_692 }),
+        matches!(r.verdict, Verdict::HoldsUpToBound { frontier: 16_824 }),
         "{}",
         r.summary()
     );
     assert!(r.passed);
-    assert_eq!(r.unique_states, 11_595);
-    assert_eq!(r.edges, 23_768);
+    assert_eq!(r.unique_states, 47_417);
+    assert_eq!(r.edges, 85_587);
     assert_eq!(
         r.trace,
         [
@@ -78,52 +78,115 @@ fn duelling_proposers_never_choose() {
     assert_eq!(r.explorer_path.as_deref(), Some("0/0/0/2/1/0/1/3"));
 }
 
-/// Timers that fire while messages are in flight: three ballots in a row win phase 1, each
-/// adopting the previous vote, and each is destroyed by the next.
+/// Timers that fire while messages are in flight: the plainest run that never chooses is a
+/// proposer that times out before any of its messages is delivered, again and again, cut off
+/// by the round bound (the state where it would start round 3 is a cut, not a quiet end).
 #[test]
 fn impatient_timers_never_choose() {
     let r = run_claim(&claim("impatient-timers").unwrap());
     assert!(
-        matches!(r.verdict, Verdict::HoldsUpToBound { frontier: 1_200 }),
+        matches!(r.verdict, Verdict::HoldsUpToBound { frontier: 2_776 }),
         "{}",
         r.summary()
     );
     assert!(r.passed);
-    assert_eq!(r.unique_states, 12_941);
+    assert_eq!(r.unique_states, 7_200);
     assert_eq!(
         r.trace,
         [
             "1. C0 -> N0 Propose(1)",
-            "2. N0 -> N1 Prepare(1.0)",
-            "3. N1 -> N0 Promise(1.0, none)",
-            "4. C1 -> N1 Propose(2)",
-            "5. N1 -> N0 Prepare(1.1)",
-            "6. N0 -> N1 Promise(1.1, 1@1.0)",
-            "7. N0 timeout retry",
-            "8. N0 -> N1 Prepare(2.0)",
-            "9. N1 -> N0 Promise(2.0, 1@1.1)",
-            "10. N1 timeout retry",
-            "11. N1 -> N2 Prepare(2.1)",
-            "-- ballots that reached phase 2: 1@1.0, 1@1.1, 1@2.0; can no longer be chosen: \
-             1@1.0, 1@1.1, 1@2.0; votes: 1@1.0 by acceptor 0, 1@1.1 by acceptor 1, 1@2.0 by \
-             acceptor 0; nothing chosen --",
-            "-- boundary: 3 ballots destroyed, goal never reached --",
+            "2. N0 timeout retry",
+            "3. N0 timeout retry",
+            "-- ballots that reached phase 2: none; can no longer be chosen: none; votes: none; \
+             nothing chosen --",
+            "-- boundary: N0 at round 2 (--max-round 2) timed out and may not start a higher \
+             ballot, goal never reached --",
         ]
     );
 }
 
-/// The bound counts only ballots that can no longer be chosen: bounding the duel at two such
-/// ballots with two rounds never cuts a run off, because the fourth ballot (nobody can
-/// overtake it) wins before a third ballot is destroyed. This is the artefact of a round bound
-/// that the destroyed-ballot bound avoids, shown.
+/// Each bound that removes behaviour is a cut. The round bound used to end the duel: with
+/// rounds <= 2 and the destroyed-ballot bound out of reach, the proposer holding the last
+/// ballot could not be overtaken and the claim "held". Now the proposer that would restart
+/// above the last round is a cut.
 #[test]
-fn a_round_bound_alone_ends_the_duel() {
+fn the_round_bound_is_a_cut_for_nacks_and_for_timers() {
+    use paxos::models::claims::duel_config;
     let mut c = claim("duelling-proposers").unwrap();
+    c.config = paxos::models::single::SingleConfig {
+        nacks: true,
+        eager_retry: true,
+        ..duel_config(2)
+    };
     c.max_destroyed = 2;
     let r = run_claim(&c);
-    assert!(matches!(r.verdict, Verdict::Holds), "{}", r.summary());
-    assert_eq!(r.frontier, 0);
-    assert_eq!(r.unique_states, 38_335);
+    assert!(
+        matches!(r.verdict, Verdict::HoldsUpToBound { frontier: 4_750 }),
+        "{}",
+        r.summary()
+    );
+    assert_eq!(r.unique_states, 15_429);
+    assert_eq!(
+        r.trace.last().unwrap(),
+        "-- boundary: N1 at round 2 (--max-round 2) is refused and may not start a higher \
+         ballot, goal never reached --"
+    );
+    // The two commands that used to print "holds" (1,204,288 and 706,951 states).
+    for (args, steps, bound) in [
+        (
+            &["--nacks", "--eager-retry"][..],
+            7,
+            "N0 at round 3 (--max-round 3) is refused",
+        ),
+        (
+            &["--timers", "--unfair"][..],
+            4,
+            "N0 at round 3 (--max-round 3) timed out",
+        ),
+    ] {
+        let mut a = vec!["liveness", "--config", "compat", "--goal", "value-chosen"];
+        a.extend(args);
+        let (code, out, _) = paxos(&a);
+        assert_eq!(code, 1, "{out}");
+        assert!(
+            out.contains("verdict: holds up to the bound ("),
+            "{args:?}: {out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "run into the bound, the goal never reached ({steps} steps)"
+            )),
+            "{args:?}: {out}"
+        );
+        assert!(
+            out.contains(&format!("-- boundary: {bound}")),
+            "{args:?}: {out}"
+        );
+    }
+}
+
+/// The ballot bound (`--max-ballots`) is a cut too, and the trace says what is chosen: in the
+/// `runtime` configuration a client can be left without its decision because its proposer
+/// needs a third ballot, while 2 is chosen at ballot 1.1.
+#[test]
+fn the_ballot_bound_is_a_cut_and_traces_say_what_is_chosen() {
+    let (code, out, _) = paxos(&["liveness", "--config", "runtime"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("verdict: holds up to the bound (16 frontier states"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "votes: 2@1.1 by acceptor 0, 2@1.1 by acceptor 1, 2@1.1 by acceptor 2; chosen: \
+             2@1.1 --"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("-- boundary: 3 ballots prepared (--max-ballots 2), goal never reached --"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -135,9 +198,9 @@ fn cli_duelling_proposers_is_an_expected_discovery() {
     assert_eq!(j["verdict"], "holds up to the bound");
     assert_eq!(j["expected"], "bound reached without the goal");
     assert_eq!(j["passed"], true);
-    assert_eq!(j["unique_states"], 11_595);
-    assert_eq!(j["frontier"], 2_008);
-    assert_eq!(j["frontier_without_goal"], 1_692);
+    assert_eq!(j["unique_states"], 47_417);
+    assert_eq!(j["frontier"], 19_218);
+    assert_eq!(j["frontier_without_goal"], 16_824);
     assert_eq!(j["max_destroyed"], 1);
     assert_eq!(j["trace"][6], "7. N0 -> N2 Prepare(2.0)");
     // The text output labels the run as what it is.
