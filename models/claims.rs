@@ -71,6 +71,17 @@
 //! (rounds <= 2) cuts it off; runs in which ballots win phase 1 and are destroyed by the next
 //! one reach the destroyed-ballot bound (three destroyed) later.
 //!
+//! # Claims 4 and 5, `learners-learn` and `runtime-clients`: what `paxos node` runs
+//!
+//! The `runtime` configuration (three merged nodes whose first proposer leads, messages to self
+//! through the network, learners informed by `Chosen` only and caught up on queries, `Nack`s,
+//! proposer retries, at most two ballots) under the same "no failure" assumption. Every learner
+//! eventually learns the decision: [`Verdict::Holds`] with an empty frontier (no goal-free run
+//! reaches a bound). Every client eventually gets the decision only *up to the bound*: when the
+//! second client's proposer pre-empts the leader, the leader's client needs the leader to run a
+//! third ballot (which would find and return the chosen value), and the model allows two; the
+//! expected verdict is [`Verdict::HoldsUpToBound`], and the trace shows the run.
+//!
 //! # Why Paxos needs a leader for progress
 //!
 //! Fischer, Lynch and Paterson proved that no deterministic consensus algorithm for an
@@ -100,6 +111,8 @@ pub enum Goal {
     ClientsDecided,
     /// Some value is chosen (a majority of acceptors voted for it in one ballot).
     ValueChosen,
+    /// Every learner has learned the decision.
+    LearnersLearned,
 }
 
 impl Goal {
@@ -108,6 +121,7 @@ impl Goal {
         match self {
             Goal::ClientsDecided => "every client eventually gets the decision",
             Goal::ValueChosen => "some value is eventually chosen",
+            Goal::LearnersLearned => "every learner eventually learns the decision",
         }
     }
 
@@ -119,6 +133,10 @@ impl Goal {
                     .is_none_or(|c| !matches!(c.phase, ClientPhase::Proposing))
             }),
             Goal::ValueChosen => !state.history.chosen(cfg.acceptors).is_empty(),
+            Goal::LearnersLearned => state
+                .actor_states
+                .iter()
+                .all(|a| a.learner().is_none_or(|l| l.learned.is_some())),
         }
     }
 }
@@ -185,7 +203,13 @@ pub struct Claim {
 }
 
 /// Names of the claims, in [`claims`] order.
-pub const CLAIM_NAMES: [&str; 3] = ["no-failure", "duelling-proposers", "impatient-timers"];
+pub const CLAIM_NAMES: [&str; 5] = [
+    "no-failure",
+    "duelling-proposers",
+    "impatient-timers",
+    "learners-learn",
+    "runtime-clients",
+];
 
 /// The system of claim 1: `roles` (two proposers, three acceptors, one learner, two clients,
 /// every role its own process) with client retries: a client whose proposer does not answer
@@ -340,6 +364,27 @@ pub fn claims() -> Vec<Claim> {
             goal: Goal::ValueChosen,
             expect: Expect::BoundReached,
             max_destroyed: IMPATIENT_DESTROYED,
+        },
+        Claim {
+            name: "learners-learn",
+            description: "in what `paxos node` runs (the `runtime` configuration), without \
+                          failures, every learner eventually learns the decision",
+            config: SingleConfig::named("runtime").expect("runtime is a named configuration"),
+            fair: true,
+            goal: Goal::LearnersLearned,
+            expect: Expect::Holds,
+            max_destroyed: 0,
+        },
+        Claim {
+            name: "runtime-clients",
+            description: "in the `runtime` configuration, without failures, every client gets \
+                          the decision within two ballots, except where a pre-empted proposer \
+                          needs a third (the model's ballot bound)",
+            config: SingleConfig::named("runtime").expect("runtime is a named configuration"),
+            fair: true,
+            goal: Goal::ClientsDecided,
+            expect: Expect::BoundReached,
+            max_destroyed: 0,
         },
     ]
 }

@@ -221,8 +221,9 @@ struct LivenessArgs {
     #[command(flatten)]
     model: ModelArgs,
     /// What must eventually hold (your own claim): clients-decided (every client got the
-    /// decision, the default) or value-chosen.
-    #[arg(long, value_parser = ["clients-decided", "value-chosen"])]
+    /// decision, the default), value-chosen, or learners-learned (every learner learned the
+    /// decision).
+    #[arg(long, value_parser = ["clients-decided", "value-chosen", "learners-learned"])]
     goal: Option<String>,
     /// Timers may fire at any moment (stateright's default semantics) instead of only when no
     /// message can be delivered (timeouts longer than message delays, the "no failure"
@@ -555,6 +556,7 @@ fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
     let c: Claim = if args.claim.is_none() && own {
         let goal = match args.goal.as_deref() {
             Some("value-chosen") => Goal::ValueChosen,
+            Some("learners-learned") => Goal::LearnersLearned,
             _ => Goal::ClientsDecided,
         };
         Claim {

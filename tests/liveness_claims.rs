@@ -27,7 +27,13 @@ fn the_claims_are_listed_in_order() {
     assert_eq!(names, CLAIM_NAMES);
     assert_eq!(
         claims().iter().map(|c| c.expect).collect::<Vec<_>>(),
-        [Expect::Holds, Expect::BoundReached, Expect::BoundReached]
+        [
+            Expect::Holds,
+            Expect::BoundReached,
+            Expect::BoundReached,
+            Expect::Holds,
+            Expect::BoundReached
+        ]
     );
 }
 
@@ -45,6 +51,39 @@ fn no_failure_every_client_gets_the_decision() {
     assert_eq!(r.goal_states, 10_180);
     assert!(r.trace.is_empty());
     assert_eq!(r.explorer_path, None);
+}
+
+/// What `paxos node` runs: without failures every learner learns (learners informed by
+/// `Chosen` only, with catch-up), with nothing cut by a bound.
+#[test]
+fn in_the_runtime_configuration_every_learner_learns() {
+    let r = run_claim(&claim("learners-learn").unwrap());
+    assert!(matches!(r.verdict, Verdict::Holds), "{}", r.summary());
+    assert!(r.passed);
+    assert_eq!(r.frontier, 0);
+    assert_eq!(r.unique_states, 342_094);
+    assert_eq!(r.edges, 1_811_620);
+    assert_eq!(r.goal_states, 50_830);
+}
+
+/// In the `runtime` configuration every client gets the decision only up to the ballot bound:
+/// the pre-empted leader needs a third ballot for its client.
+#[test]
+fn in_the_runtime_configuration_clients_are_answered_up_to_the_ballot_bound() {
+    let r = run_claim(&claim("runtime-clients").unwrap());
+    assert!(
+        matches!(r.verdict, Verdict::HoldsUpToBound { frontier: 16 }),
+        "{}",
+        r.summary()
+    );
+    assert!(r.passed);
+    assert_eq!(r.unique_states, 328_158);
+    assert_eq!(r.trace.len(), 23);
+    assert_eq!(r.trace[20], "21. N0 timeout retry");
+    assert_eq!(
+        r.trace[22],
+        "-- boundary: 3 ballots prepared (--max-ballots 2), goal never reached --"
+    );
 }
 
 /// Eager restarts on `Nack`: each proposer's ballot wins phase 1 and is then destroyed by the
@@ -291,7 +330,7 @@ fn cli_bad_usage_exits_2() {
         (
             &["liveness", "--claim", "nope"][..],
             "error: unknown --claim 'nope'; expected one of: no-failure, duelling-proposers, \
-             impatient-timers (or list)",
+             impatient-timers, learners-learn, runtime-clients (or list)",
         ),
         (
             &["liveness", "--config", "compat", "--lossy"][..],
