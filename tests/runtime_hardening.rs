@@ -631,3 +631,36 @@ fn a_killed_paxos_cluster_leaves_no_orphan_nodes() {
     assert_eq!(c.membership.members.len(), 3);
     assert!(c.membership.incarnation.is_some());
 }
+
+/// Datagrams the kernel drops because a node's receive buffer is full are counted
+/// (`SO_RXQ_OVFL`) and shown by `paxos status`.
+#[test]
+fn receive_buffer_overflows_are_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = cluster(tmp.path(), merged(3), &["--retry-ms", "50"]);
+    let pid = c.pid(1).unwrap();
+    paxos::runtime::cluster::signal(pid, libc::SIGSTOP);
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    // Far more than a default receive buffer holds while the node is stopped.
+    for _ in 0..20_000 {
+        let _ = s.send_to(&[0x55; 200], c.addr(1));
+    }
+    paxos::runtime::cluster::signal(pid, libc::SIGCONT);
+    let mut status = vec!["status".to_string(), "--json".into()];
+    status.extend(c.member_flags());
+    let mut last = serde_json::Value::Null;
+    assert!(
+        wait_until(WAIT, || {
+            let o = run(&status);
+            last = serde_json::from_str(&stdout(&o)).unwrap_or_default();
+            let n = &last["nodes"][1]["stats"]["counters"];
+            n["rx_overflow"].as_u64() > Some(0) && n["malformed"].as_u64() > Some(0)
+        }),
+        "{last}"
+    );
+    let n = &last["nodes"][1]["stats"]["counters"];
+    // Every datagram sent was either read (and dropped as malformed) or dropped by the kernel.
+    let seen = n["rx_overflow"].as_u64().unwrap() + n["malformed"].as_u64().unwrap();
+    assert!(seen <= 20_000, "{n}");
+    assert_eq!(last["nodes"][0]["stats"]["counters"]["rx_overflow"], 0);
+}
