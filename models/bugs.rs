@@ -81,6 +81,41 @@ pub fn case(bug: Bug) -> BugCase {
              complete phase 1 and each gets its own value voted by a majority in that ballot; \
              with Lamport's strict acceptors shared ballots are harmless (tests/bugs.rs)",
         ),
+        Bug::ProposerForgetsRound => (
+            with(SingleConfig {
+                network: super::single::NetworkKind::UnorderedDuplicating,
+                max_crashes: 1,
+                crash_acceptors_only: false,
+                proposers: 1,
+                ..roles
+            }),
+            Some("agreement"),
+            "the proposer must crash and recover, the second client's proposal must reach it \
+             afterwards (one proposer serves both clients), and it must complete phase 1 of the \
+             reused ballot although strict acceptors refuse a second Prepare for it: promises \
+             of its first life, delivered again by a duplicating network, do that",
+        ),
+        Bug::LearnerForgets => (
+            with(SingleConfig {
+                max_crashes: 1,
+                crash_acceptors_only: false,
+                ..roles
+            }),
+            Some("stability"),
+            "the learner must crash and recover after it learned",
+        ),
+        Bug::AnswerOwnValue => (
+            with(roles),
+            Some("linearizable"),
+            "two proposers: the second finishes the first one's value and answers its own \
+             client with that client's value",
+        ),
+        Bug::EarlyDecide => (
+            with(roles),
+            Some("linearizable"),
+            "two proposers: the first answers after one vote, the second then gets its own \
+             value chosen",
+        ),
     };
     BugCase {
         bug,

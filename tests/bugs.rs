@@ -197,3 +197,112 @@ fn correct_protocol_passes_every_bug_configuration_quickly_searched() {
         );
     }
 }
+
+/// The shortest counterexample of `prop` (not necessarily the bug's named one) in the bug's
+/// configuration, and the states explored to find it.
+fn caught_by(bug: Bug, prop: &'static str) -> (Vec<String>, usize) {
+    let m = SingleModel::new(case(bug).config);
+    let (path, states) = shortest_path(m.clone().only(prop), prop);
+    let path = path.unwrap_or_else(|| panic!("{} not caught by {prop}", bug.name()));
+    (m.format_trace(&path), states)
+}
+
+/// A proposer that does not save its round reuses ballot 1.0 after a restart; strict acceptors
+/// refuse its second `Prepare(1.0)`, but the duplicating network delivers its first life's
+/// promises again, and the acceptors accept `Accept(1.0, 2)` at the ballot they promised: 1 and
+/// 2 are both chosen at 1.0. (`round-durability` catches it earlier, at the recovery.)
+#[test]
+fn proposer_forgets_round_is_caught_by_agreement() {
+    let (prop, trace, states) = caught(Bug::ProposerForgetsRound);
+    assert_eq!(prop, "agreement");
+    assert_eq!(
+        trace,
+        [
+            "1. C0 -> P0 Propose(1)",
+            "2. P0 -> A0 Prepare(1.0)",
+            "3. P0 -> A1 Prepare(1.0)",
+            "4. A0 -> P0 Promise(1.0, none)",
+            "5. A1 -> P0 Promise(1.0, none)",
+            "6. P0 -> A0 Accept(1.0, 1)",
+            "7. P0 -> A1 Accept(1.0, 1)",
+            "8. P0 crashes",
+            "9. P0 recovers",
+            "10. C1 -> P0 Propose(2)",
+            "11. A0 -> P0 Promise(1.0, none)",
+            "12. A1 -> P0 Promise(1.0, none)",
+            "13. P0 -> A0 Accept(1.0, 2)",
+            "14. P0 -> A1 Accept(1.0, 2)"
+        ]
+    );
+    assert_eq!(states, 61_210);
+    let (trace, _) = caught_by(Bug::ProposerForgetsRound, "round-durability");
+    assert_eq!(
+        trace,
+        ["1. C0 -> P0 Propose(1)", "2. P0 crashes", "3. P0 recovers"]
+    );
+}
+
+/// A learner that does not save its decision forgets it across a crash.
+#[test]
+fn learner_forgets_is_caught_by_stability() {
+    let (prop, trace, states) = caught(Bug::LearnerForgets);
+    assert_eq!(prop, "stability");
+    assert_eq!(
+        trace,
+        [
+            "1. C0 -> P0 Propose(1)",
+            "2. P0 -> A0 Prepare(1.0)",
+            "3. P0 -> A1 Prepare(1.0)",
+            "4. A0 -> P0 Promise(1.0, none)",
+            "5. A1 -> P0 Promise(1.0, none)",
+            "6. P0 -> A0 Accept(1.0, 1)",
+            "7. P0 -> A1 Accept(1.0, 1)",
+            "8. A0 -> L0 Accepted(1.0, 1)",
+            "9. A1 -> L0 Accepted(1.0, 1)",
+            "10. L0 crashes",
+            "11. L0 recovers"
+        ]
+    );
+    assert_eq!(states, 60_738);
+}
+
+/// P1 finishes P0's value 1 (it must: 1 may be chosen) but tells its own client 2.
+#[test]
+fn answer_own_value_is_caught_by_linearizability() {
+    let (prop, trace, states) = caught(Bug::AnswerOwnValue);
+    assert_eq!(prop, "linearizable");
+    assert_eq!(trace.len(), 20);
+    assert_eq!(trace[9], "10. P0 -> C0 Decided(1)");
+    assert_eq!(trace[15], "16. P1 -> A0 Accept(1.1, 1)");
+    assert_eq!(trace[19], "20. P1 -> C1 Decided(2)");
+    assert_eq!(states, 453_138);
+}
+
+/// P0 answers `Decided(1)` after one vote; 1 is never chosen, and P1 gets 2 chosen.
+#[test]
+fn early_decide_is_caught_by_linearizability() {
+    let (prop, trace, states) = caught(Bug::EarlyDecide);
+    assert_eq!(prop, "linearizable");
+    assert_eq!(
+        trace,
+        [
+            "1. C0 -> P0 Propose(1)",
+            "2. P0 -> A0 Prepare(1.0)",
+            "3. P0 -> A1 Prepare(1.0)",
+            "4. A0 -> P0 Promise(1.0, none)",
+            "5. A1 -> P0 Promise(1.0, none)",
+            "6. P0 -> A0 Accept(1.0, 1)",
+            "7. A0 -> P0 Accepted(1.0, 1)",
+            "8. P0 -> C0 Decided(1)",
+            "9. C1 -> P1 Propose(2)",
+            "10. P1 -> A1 Prepare(1.1)",
+            "11. P1 -> A2 Prepare(1.1)",
+            "12. A1 -> P1 Promise(1.1, none)",
+            "13. A2 -> P1 Promise(1.1, none)",
+            "14. P1 -> A0 Accept(1.1, 2)",
+            "15. A0 -> P1 Accepted(1.1, 2)",
+            "16. P1 -> C1 Decided(2)"
+        ]
+    );
+    assert_eq!(states, 112_047);
+}

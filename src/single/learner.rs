@@ -49,7 +49,9 @@ impl Role for Learner {
     }
 
     fn durable(&self, state: &LearnerState, storage: &mut Storage) {
-        storage.learned = state.learned;
+        if self.bug != Bug::LearnerForgets {
+            storage.learned = state.learned;
+        }
     }
 
     fn on_msg(&self, state: &mut Cow<LearnerState>, src: Id, msg: &Msg, o: &mut Out1) {

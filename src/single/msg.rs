@@ -169,11 +169,20 @@ pub enum Bug {
     MixedBallotLearner,
     /// All proposers use the same ballot numbers (proposer index 0).
     SharedBallots,
+    /// Proposer does not save its round: after crash and recovery it starts from round 0 and
+    /// reuses its ballots.
+    ProposerForgetsRound,
+    /// Learner does not save what it learned: after crash and recovery it knows nothing.
+    LearnerForgets,
+    /// Proposer answers its clients with their own value instead of the chosen one.
+    AnswerOwnValue,
+    /// Proposer answers `Decided` after the first vote instead of a majority.
+    EarlyDecide,
 }
 
 impl Bug {
     /// Every bug with its command-line name and a one-line description.
-    pub const ALL: [(Bug, &'static str, &'static str); 7] = [
+    pub const ALL: [(Bug, &'static str, &'static str); 11] = [
         (
             Bug::AcceptorForgets,
             "acceptor-forgets",
@@ -208,6 +217,26 @@ impl Bug {
             Bug::SharedBallots,
             "shared-ballots",
             "two proposers can use the same ballot",
+        ),
+        (
+            Bug::ProposerForgetsRound,
+            "proposer-forgets-round",
+            "proposer does not save its round; after crash and recovery it reuses its ballots",
+        ),
+        (
+            Bug::LearnerForgets,
+            "learner-forgets",
+            "learner does not save its decision; after crash and recovery it knows nothing",
+        ),
+        (
+            Bug::AnswerOwnValue,
+            "answer-own-value",
+            "proposer answers Decided with its client's value instead of the chosen one",
+        ),
+        (
+            Bug::EarlyDecide,
+            "early-decide",
+            "proposer answers Decided after the first vote instead of a majority",
         ),
     ];
 

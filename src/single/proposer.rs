@@ -235,7 +235,9 @@ impl Role for Proposer {
     }
 
     fn durable(&self, state: &ProposerState, storage: &mut Storage) {
-        storage.round = state.round;
+        if self.bug != Bug::ProposerForgetsRound {
+            storage.round = state.round;
+        }
     }
 
     fn on_msg(&self, state: &mut Cow<ProposerState>, src: Id, msg: &Msg, o: &mut Out1) {
@@ -326,11 +328,20 @@ impl Role for Proposer {
                 let st = state.to_mut();
                 let mut accepted = accepted;
                 accepted.insert(idx);
-                if accepted.len() >= quorum(self.acceptors.len(), self.bug) {
+                let needed = if self.bug == Bug::EarlyDecide {
+                    1
+                } else {
+                    quorum(self.acceptors.len(), self.bug)
+                };
+                if accepted.len() >= needed {
                     st.phase = Phase::Decided(value);
+                    let answer = match (self.bug, st.value) {
+                        (Bug::AnswerOwnValue, Some(own)) => own,
+                        _ => value,
+                    };
                     // Clients first: they wait for this answer; the learners' news can follow.
                     for c in std::mem::take(&mut st.clients) {
-                        o.send(c, Msg::Decided(value));
+                        o.send(c, Msg::Decided(answer));
                     }
                     for l in &self.notify {
                         o.send(*l, Msg::Chosen(ballot, value));
