@@ -183,7 +183,7 @@ fn a_missing_or_wiped_data_directory_is_refused_and_only_init_creates_storage() 
     assert_eq!(
         stderr(&o),
         format!(
-            "error: cannot start: cannot initialise {}: it is already initialised (it has \
+            "error: cannot initialise {}: it is already initialised (it has \
              paxos.member); a member that has run must never be initialised again (its \
              promises would be forgotten)\n",
             typo.display()

@@ -560,6 +560,14 @@ pub fn propose_main(a: ProposeArgs) -> ExitCode {
         Err(u) => return usage_exit(u),
     };
     cfg.confirm = Duration::from_millis(a.confirm_ms);
+    let proposers = cfg.membership.proposers().len();
+    if a.first >= proposers {
+        return usage_exit(Usage(format!(
+            "--first {}: the cluster has {proposers} proposer(s), so it must be 0..={}",
+            a.first,
+            proposers - 1
+        )));
+    }
     let stop = stop_on_signals();
     match client::propose(&cfg, a.value, a.first, !a.no_confirm, &stop) {
         Ok(p) => {

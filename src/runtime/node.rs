@@ -68,6 +68,8 @@ impl NodeConfig {
 pub enum NodeError {
     /// The data directory or the record cannot be used.
     Storage(StorageError),
+    /// Initialisation failed.
+    Init(StorageError),
     /// Initialisation needs the cluster's incarnation.
     NoIncarnation,
     /// The node's address cannot be bound.
@@ -85,6 +87,7 @@ impl fmt::Display for NodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NodeError::Storage(e) => write!(f, "cannot start: {e}"),
+            NodeError::Init(e) => write!(f, "{e}"),
             NodeError::NoIncarnation => f.write_str(
                 "cannot initialise: the cluster's incarnation is needed (a cluster file with an \
                  `incarnation` line, as `paxos new-cluster` writes, or --incarnation HEX); every \
@@ -105,7 +108,7 @@ pub fn init_node(cfg: &NodeConfig) -> Result<(), NodeError> {
         incarnation,
         ..cfg.identity()
     };
-    DataDir::init(&cfg.data_dir, &identity).map_err(NodeError::Storage)?;
+    DataDir::init(&cfg.data_dir, &identity).map_err(NodeError::Init)?;
     println!(
         "paxos node {} initialised {} (cluster id {:#018x}, incarnation {incarnation}); start it \
          with the same flags, without --init",

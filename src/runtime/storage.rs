@@ -488,6 +488,30 @@ fn check_slot(b: &[u8]) -> Result<CheckedSlot<'_>, SlotCorruption> {
     Ok((seq, (!initial).then_some(payload)))
 }
 
+/// Largest record file read (two slots of 64 MiB): anything larger is damage, refused before
+/// it is read.
+pub const MAX_FILE_LEN: u64 = 128 << 20;
+
+/// Reads a record file: refuses what is not a regular file or is larger than
+/// [`MAX_FILE_LEN`] before reading it (a FIFO would block, `/dev/zero` never end).
+fn read_record_file(path: &Path) -> Result<Vec<u8>, StorageError> {
+    let meta = fs::metadata(path).map_err(io_err(path, "inspect"))?;
+    if !meta.is_file() {
+        return Err(StorageError::Io {
+            path: path.to_path_buf(),
+            op: "read",
+            err: io::Error::other("not a regular file"),
+        });
+    }
+    if meta.len() > MAX_FILE_LEN {
+        return Err(StorageError::Corrupt {
+            path: path.to_path_buf(),
+            what: Corruption::BadLength { found: meta.len() },
+        });
+    }
+    fs::read(path).map_err(io_err(path, "read"))
+}
+
 /// Checks the bytes of a record file and finds its latest record.
 pub fn check_file(bytes: &[u8]) -> Result<Slots, Corruption> {
     let n = bytes.len();
@@ -564,7 +588,7 @@ pub fn decode_file<S: DeserializeOwned>(bytes: &[u8]) -> Result<Option<S>, Corru
 pub fn read_storage_file<S: DeserializeOwned>(path: &Path) -> Result<Option<S>, StorageError> {
     let mut attempts = 0;
     loop {
-        let bytes = fs::read(path).map_err(io_err(path, "read"))?;
+        let bytes = read_record_file(path)?;
         match decode_file(&bytes) {
             Ok(v) => return Ok(v),
             Err(_) if attempts < 5 => {
@@ -669,18 +693,39 @@ fn lock(dir: &Path) -> Result<File, StorageError> {
 
 /// Why `dir` is not an initialised data directory, if it is not.
 fn uninitialised(dir: &Path) -> Option<StorageError> {
+    // `exists` would hide a permission error as "missing": ask for the metadata itself.
+    let present = |p: &Path| match fs::symlink_metadata(p) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(err) => Err(StorageError::Io {
+            path: p.to_path_buf(),
+            op: "inspect",
+            err,
+        }),
+    };
+    let member = match present(&dir.join(MEMBER_FILE)) {
+        Ok(m) => m,
+        Err(e) => return Some(e),
+    };
+    let record = dir.join(STORAGE_FILE);
     let why = if !dir.is_dir() {
         if dir.exists() {
             "is not a directory".to_string()
         } else {
             "does not exist".to_string()
         }
-    } else if dir.join(MEMBER_FILE).exists() {
+    } else if member {
         return None;
-    } else if dir.join(STORAGE_FILE).exists() {
+    } else if fs::read(&record).is_ok_and(|b| b == initial_file()) {
         format!(
             "holds {STORAGE_FILE} but no {MEMBER_FILE}: its initialisation did not finish, so \
              this member never ran; remove the directory and initialise it again"
+        )
+    } else if present(&record).unwrap_or(true) {
+        format!(
+            "holds {STORAGE_FILE} with saved records but no {MEMBER_FILE}: this member ran and \
+             its member file is lost; do not initialise it again (its promises would be \
+             forgotten), restore {MEMBER_FILE} or keep the member out"
         )
     } else {
         format!("is not initialised (it has no {MEMBER_FILE})")
@@ -785,7 +830,7 @@ impl DataDir {
                 what: Corruption::Missing,
             });
         }
-        let bytes = fs::read(&path).map_err(io_err(&path, "read"))?;
+        let bytes = read_record_file(&path)?;
         let slots = check_file(&bytes).map_err(|what| StorageError::Corrupt {
             path: path.clone(),
             what,
@@ -1028,6 +1073,51 @@ mod tests {
                  it again; {hint}",
                 missing.display()
             )
+        );
+    }
+
+    #[test]
+    fn a_lost_member_file_of_a_member_that_ran_is_not_called_never_ran() {
+        let tmp = tempfile::tempdir().unwrap();
+        {
+            let mut d = init(tmp.path());
+            d.save(&sample()).unwrap();
+        }
+        fs::remove_file(tmp.path().join(MEMBER_FILE)).unwrap();
+        let e = open(tmp.path()).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!(
+                "data directory {} holds paxos.storage with saved records but no paxos.member: \
+                 this member ran and its member file is lost; do not initialise it again",
+                tmp.path().display()
+            )),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn special_and_huge_record_files_are_refused_before_they_are_read() {
+        let tmp = tempfile::tempdir().unwrap();
+        drop(init(tmp.path()));
+        let path = tmp.path().join(STORAGE_FILE);
+        let f = OpenOptions::new().write(true).open(&path).unwrap();
+        f.set_len(MAX_FILE_LEN + 2 * SLOT_UNIT as u64).unwrap(); // sparse: no space used
+        drop(f);
+        assert_eq!(
+            open(tmp.path()).unwrap_err().to_string(),
+            format!(
+                "storage file {} is unusable: bad length: the file has {} bytes, expected two \
+                 slots of a multiple of 4096 bytes each (truncated or extended); refusing to \
+                 start with an empty state",
+                path.display(),
+                MAX_FILE_LEN + 8192
+            )
+        );
+        fs::remove_file(&path).unwrap();
+        fs::create_dir(&path).unwrap();
+        assert_eq!(
+            open(tmp.path()).unwrap_err().to_string(),
+            format!("cannot read {}: not a regular file", path.display())
         );
     }
 
