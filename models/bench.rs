@@ -6,8 +6,10 @@
 //! * `bugs`: for each seeded bug, the time the one-thread BFS on the catching property takes to
 //!   reach its shortest counterexample (this is what `paxos check --bug NAME` prints), with the
 //!   trace length and the states explored until then.
-//! * `spec`: the wall time of an exhaustive check of the voting-level spec (2 threads,
-//!   depth-first, invariants only), next to TLC's published time for the same constants.
+//! * `spec`: the wall time and peak memory of the two exhaustive checks of the voting-level spec,
+//!   side by side: its invariants (stateright, 2 threads, depth-first) and `--refines-voting`
+//!   (every edge against Lamport's Voting spec, one thread), next to TLC's figures for the same
+//!   constants as a recorded reference (TLC is not run).
 //! * `liveness`: the sound liveness checker's graph memory per state and the process's peak
 //!   resident memory on a configuration given by flags (default: `compat` with 3 clients,
 //!   client retries and no dead-message pruning, where the claim holds: 7,652,017 states,
@@ -21,6 +23,7 @@ use super::run::shortest_path;
 use super::single::{SingleConfig, SingleModel};
 use crate::single::Bug;
 use crate::specs::voting::{SpecConfig, SpecModel, VALUE_CHOSEN};
+use crate::specs::voting_refinement::{check_voting_refinement, VotingRefinementReport};
 use stateright::{Checker, Model};
 
 /// The median of `v` (upper median for an even count).
@@ -94,9 +97,36 @@ pub fn print_bugs(runs: usize) {
     }
 }
 
-/// TLC's wall time for the spec with `max_ballot = 2` (3 acceptors, 2 values, 2 workers) on
-/// this machine, as given in the issue that asked for the comparison (TLC is not run here).
-pub const TLC_MAX_BALLOT_2_SECONDS: f64 = 13.0;
+/// A TLC run of Lamport's `Paxos.tla` recorded on this machine, printed by `paxos bench spec` as
+/// a reference. TLC is not installed here and is never run by the benchmark.
+#[derive(Clone, Copy, Debug)]
+pub struct TlcReference {
+    /// The `MaxBallot` constant (ballots `0..=max_ballot`; 3 acceptors, 2 values).
+    pub max_ballot: i32,
+    /// Fastest and slowest recorded wall time, in seconds (equal when one run was recorded).
+    pub seconds: (f64, f64),
+    /// Recorded memory, in GB.
+    pub memory_gb: f64,
+    /// Distinct states TLC reported, when recorded.
+    pub distinct_states: Option<usize>,
+}
+
+/// TLC 2.18 with `-workers 2`, invariant `Inv` only, on this machine (the figures given with
+/// issue 11).
+pub const TLC_REFERENCES: [TlcReference; 2] = [
+    TlcReference {
+        max_ballot: 2,
+        seconds: (11.3, 25.0),
+        memory_gb: 2.2,
+        distinct_states: None,
+    },
+    TlcReference {
+        max_ballot: 3,
+        seconds: (538.0, 538.0),
+        memory_gb: 2.9,
+        distinct_states: Some(8_220_065),
+    },
+];
 
 /// One exhaustive check of the voting-level spec: `(unique states, wall time)`.
 pub fn time_spec(cfg: SpecConfig, threads: usize) -> (usize, Duration) {
@@ -119,37 +149,135 @@ pub fn time_spec(cfg: SpecConfig, threads: usize) -> (usize, Duration) {
     (c.unique_state_count(), elapsed)
 }
 
-/// Prints the spec's check time for `max_ballot`, median of `runs`.
+/// One `--refines-voting` check: its report and wall time.
+pub fn time_refines_voting(cfg: SpecConfig) -> (VotingRefinementReport, Duration) {
+    let t = Instant::now();
+    let r = check_voting_refinement(cfg);
+    let elapsed = t.elapsed();
+    assert!(
+        r.refines(),
+        "the spec refines Voting for these constants, but {:?}",
+        r.violation
+    );
+    (r, elapsed)
+}
+
+/// Resets the process's peak resident memory to its current value (Linux `clear_refs`), so
+/// that the next [`peak_rss_bytes`] covers what runs after. `false` where that is not possible.
+fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+fn peak_mb() -> String {
+    peak_rss_bytes().map_or("unknown".into(), |b| format!("{:.0} MB", b as f64 / 1e6))
+}
+
+/// Prints both checks of the spec for `max_ballot` (3 acceptors, 2 values), `runs` times each,
+/// side by side, with TLC's recorded reference where there is one.
 pub fn print_spec(max_ballot: i32, threads: usize, runs: usize) {
     let cfg = SpecConfig {
         acceptors: 3,
         values: 2,
         max_ballot,
     };
-    let mut times = Vec::with_capacity(runs);
+    println!(
+        "Paxos spec (Lamport's Paxos.tla), 3 acceptors, 2 values, max_ballot {max_ballot}; \
+         median of {runs} runs of each check"
+    );
+
+    let reset = reset_peak_rss();
+    let mut inv_times = Vec::with_capacity(runs);
     let mut states = 0;
     for _ in 0..runs {
         let (n, t) = time_spec(cfg, threads);
         states = n;
-        times.push(t);
+        inv_times.push(t);
     }
-    let min = *times.iter().min().expect("runs > 0");
-    let med = median(times);
+    let inv_peak = peak_mb();
+
+    let reset = reset_peak_rss() && reset;
+    let mut ref_times = Vec::with_capacity(runs);
+    let mut last = None;
+    for _ in 0..runs {
+        let (r, t) = time_refines_voting(cfg);
+        ref_times.push(t);
+        last = Some(r);
+    }
+    let ref_peak = peak_mb();
+    let r = last.expect("runs > 0");
+
+    let inv_min = *inv_times.iter().min().expect("runs > 0");
+    let inv_med = median(inv_times);
+    let ref_min = *ref_times.iter().min().expect("runs > 0");
+    let ref_med = median(ref_times);
     println!(
-        "voting-level spec, 3 acceptors, 2 values, max_ballot {max_ballot}, {threads} threads, \
-         depth-first: {states} states"
+        "  {:<44} {:>7} {:>10} {:>10} {:>10} {:>10} {:>9}",
+        "check", "threads", "states", "edges", "median", "fastest", "peak RSS"
     );
     println!(
-        "  median of {runs} runs: {}   fastest: {}",
-        secs(med),
-        secs(min)
+        "  {:<44} {:>7} {:>10} {:>10} {:>10} {:>10} {:>9}",
+        "invariants (7 of them + value-chosen), DFS",
+        threads,
+        states,
+        "-",
+        secs(inv_med),
+        secs(inv_min),
+        inv_peak
     );
-    if max_ballot == 2 {
+    println!(
+        "  {:<44} {:>7} {:>10} {:>10} {:>10} {:>10} {:>9}",
+        "--refines-voting (every edge vs Voting), DFS",
+        1,
+        r.states,
+        r.edges,
+        secs(ref_med),
+        secs(ref_min),
+        ref_peak
+    );
+    println!(
+        "  refines-voting holds: {} Voting steps ({} IncreaseMaxBal, {} VoteFor), {} stutters",
+        r.voting_steps, r.increase_max_bal, r.vote_for, r.stutters
+    );
+    if reset {
         println!(
-            "  TLC (2 workers, figure given for this machine): {TLC_MAX_BALLOT_2_SECONDS:.0} s   \
-             ratio TLC / ours (median): {:.1}x",
-            TLC_MAX_BALLOT_2_SECONDS / med.as_secs_f64()
+            "  peak RSS: the process's high-water mark over that check's runs (reset before \
+             them; it includes memory earlier runs left allocated)"
         );
+    } else {
+        println!("  peak RSS: the process's high-water mark so far (could not reset it)");
+    }
+    match TLC_REFERENCES.iter().find(|t| t.max_ballot == max_ballot) {
+        Some(tlc) => {
+            let (lo, hi) = tlc.seconds;
+            let time = if lo == hi {
+                format!("{lo:.0} s")
+            } else {
+                format!("{lo:.1} to {hi:.0} s")
+            };
+            let count = tlc
+                .distinct_states
+                .map_or(String::new(), |n| format!(", {n} distinct states"));
+            println!(
+                "  TLC: RECORDED REFERENCE, NOT MEASURED IN THIS RUN (TLC 2.18 on this machine, \
+                 -workers 2, invariant Inv only): {time}, {:.1} GB{count}",
+                tlc.memory_gb
+            );
+            let ratio = |d: Duration| {
+                let d = d.as_secs_f64();
+                if lo == hi {
+                    format!("{:.0}x", lo / d)
+                } else {
+                    format!("{:.0}x to {:.0}x", lo / d, hi / d)
+                }
+            };
+            println!(
+                "  TLC reference time / our median: invariants {}, refines-voting {} \
+                 (TLC checked Inv only; machine load then and now may differ)",
+                ratio(inv_med),
+                ratio(ref_med)
+            );
+        }
+        None => println!("  no TLC reference recorded for max_ballot {max_ballot}"),
     }
 }
 

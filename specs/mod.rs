@@ -3,8 +3,15 @@
 //! * [`voting`]: the message-level spec of single-decree Paxos from Lamport's
 //!   "How to Win a Turing Award" talk (TLA+ module `Paxos`), with its invariants and a
 //!   one-step check ([`voting::SpecModel::is_next_step`]) for refinement checking.
-//! * [`refinement`]: the refinement mapping from the single-decree actor model to that spec,
-//!   and the check that every edge of the actor model is a spec step or a stutter.
+//! * [`voting_refinement`]: Lamport's more abstract `Voting` spec from the same lecture, the
+//!   mapping `V == INSTANCE Voting` from the Paxos spec to it, and the check that every step of
+//!   the Paxos spec is a Voting step or a stutter.
+//! * [`refinement`]: the refinement mapping from the single-decree actor model to the Paxos
+//!   spec, and the check that every edge of the actor model is a spec step or a stutter.
+//!
+//! Together: actors -> `Paxos` -> `Voting`, each link checked edge by edge on a finite
+//! instance.
 
 pub mod refinement;
 pub mod voting;
+pub mod voting_refinement;

@@ -17,7 +17,16 @@
 //! That is TLA+'s `Init /\ [][Next]_vars` under the substitution `f`. Then every behaviour of
 //! the actors, mapped through `f`, is a behaviour of the spec, so every invariant of the spec
 //! (consistency, `VotesSafe`, `OneValuePerBallot`, Lamport's inductive invariant; see
-//! [`super::voting`]) holds of the mapped actor states. Checking states alone would not
+//! [`super::voting`]) holds of the mapped actor states.
+//!
+//! The check does not leave that last step to the argument: it also evaluates every `Always`
+//! property of the spec ([`SpecModel::violated_invariants`]) on every distinct mapped state
+//! it meets (the image of `Init` and the target of every step edge;
+//! [`RefinementReport::spec_states`] counts them), and a failure there is a violation too.
+//! This matters because the spec constants of a configuration (e.g. `max_ballot = 5` for
+//! `roles`) are larger than any instance `paxos spec` explores exhaustively. For a violating
+//! edge, [`RefinementViolation::invariants_after`] lists the invariants its mapped target
+//! breaks. Checking states alone would not
 //! give this: a state can satisfy every invariant yet be reached by a step the algorithm does
 //! not allow (an acceptor voting below its promise, a proposer proposing without a quorum),
 //! and it is the *step* that is wrong. Checking every edge, not just a spanning tree of them,
@@ -88,7 +97,7 @@
 //! those of the pass that produced the result (the full DFS when the model refines the spec,
 //! the BFS up to the counterexample otherwise).
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt::Write as _;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Instant;
@@ -115,6 +124,9 @@ pub struct RefinementReport {
     pub stutters: usize,
     /// Edges that map to one `Next` step of the spec.
     pub steps: usize,
+    /// Distinct spec states reached through the mapping (the image of `Init` and the targets
+    /// of step edges), each checked against every spec invariant.
+    pub spec_states: usize,
     /// Distinct states outside the boundary reached by a checked edge (not expanded).
     pub beyond_boundary: usize,
     /// Wall-clock time of the whole check, in seconds.
@@ -148,6 +160,9 @@ pub struct RefinementViolation {
     pub spec_before: String,
     /// The spec state after the edge.
     pub spec_after: String,
+    /// The spec invariants ([`SpecModel::violated_invariants`]) the spec state after the edge
+    /// violates; empty when it satisfies them all.
+    pub invariants_after: Vec<&'static str>,
 }
 
 /// The spec constants for `cfg`: `acceptors`, `values = clients`, and
@@ -219,23 +234,33 @@ pub fn check_refinement(cfg: &SingleConfig) -> Result<RefinementReport, String> 
     };
 
     let init = spec.init_state();
+    let init_broken = spec.violated_invariants(&init);
     for s in model.init_states() {
         let mapped = map.map(&s);
-        if mapped != init {
+        if mapped != init || !init_broken.is_empty() {
             return Ok(RefinementReport {
                 states: 0,
                 edges: 0,
                 stutters: 0,
                 steps: 0,
+                spec_states: 0,
                 beyond_boundary: 0,
                 seconds: start.elapsed().as_secs_f64(),
                 violation: Some(RefinementViolation {
                     trace: Vec::new(),
                     edge: "init".into(),
-                    reason: "the initial state does not map to the spec's Init".into(),
+                    reason: if mapped != init {
+                        "the initial state does not map to the spec's Init".into()
+                    } else {
+                        format!(
+                            "the spec's Init violates the spec invariants {}",
+                            init_broken.join(", ")
+                        )
+                    },
                     diff: spec_diff(&init, &mapped),
                     spec_before: format_spec_state(&init),
                     spec_after: format_spec_state(&mapped),
+                    invariants_after: spec.violated_invariants(&mapped),
                 }),
             });
         }
@@ -253,6 +278,7 @@ pub fn check_refinement(cfg: &SingleConfig) -> Result<RefinementReport, String> 
         edges: pass.edges,
         stutters: pass.stutters,
         steps: pass.steps,
+        spec_states: pass.spec_states.len(),
         beyond_boundary: pass.beyond_boundary,
         seconds: start.elapsed().as_secs_f64(),
         violation,
@@ -439,6 +465,8 @@ struct Found {
     action: SingleAction,
     from: SpecState,
     to: SpecState,
+    /// The invariants `to` violates, when the edge is a spec step and it is they that fail.
+    invariants: Vec<&'static str>,
 }
 
 /// What one exploration saw.
@@ -447,6 +475,8 @@ struct Pass {
     edges: usize,
     stutters: usize,
     steps: usize,
+    /// Fingerprints of the distinct mapped spec states whose invariants were checked.
+    spec_states: HashSet<u64, BuildHasherDefault<IdentityHasher>>,
     beyond_boundary: usize,
     /// Each state's parent fingerprint and the index of the action from it (for an initial
     /// state: [`ROOT`] and its index in `init_states()`). Boundary states are in it too.
@@ -467,6 +497,7 @@ impl Checker<'_> {
             edges: 0,
             stutters: 0,
             steps: 0,
+            spec_states: HashSet::default(),
             beyond_boundary: 0,
             parents: FpMap::default(),
             found: None,
@@ -481,6 +512,9 @@ impl Checker<'_> {
             if self.model.within_boundary(&s) {
                 pass.states += 1;
                 let mapped = self.map.map(&s);
+                // `check_refinement` made sure this is the spec's Init and that Init satisfies
+                // the invariants.
+                pass.spec_states.insert(fingerprint(&mapped));
                 pending.push_back((fp, s, mapped));
             } else {
                 pass.beyond_boundary += 1;
@@ -508,7 +542,13 @@ impl Checker<'_> {
                 };
                 match &t_mapped {
                     Some(tm) if *tm != mapped => {
-                        if self.spec.is_next_step(&mapped, tm) {
+                        let step = self.spec.is_next_step(&mapped, tm);
+                        let invariants = if step {
+                            self.new_state_violations(&mut pass, tm)
+                        } else {
+                            Vec::new()
+                        };
+                        if step && invariants.is_empty() {
                             pass.steps += 1;
                         } else {
                             pass.found = Some(Found {
@@ -516,6 +556,7 @@ impl Checker<'_> {
                                 action,
                                 from: mapped,
                                 to: t_mapped.unwrap(),
+                                invariants,
                             });
                             return pass;
                         }
@@ -537,6 +578,16 @@ impl Checker<'_> {
             }
         }
         pass
+    }
+
+    /// The spec invariants `mapped` violates, evaluated only the first time this pass meets
+    /// `mapped` (later visits return nothing: it was reported or it passed).
+    fn new_state_violations(&self, pass: &mut Pass, mapped: &SpecState) -> Vec<&'static str> {
+        if pass.spec_states.insert(fingerprint(mapped)) {
+            self.spec.violated_invariants(mapped)
+        } else {
+            Vec::new()
+        }
     }
 
     /// The report of `found`, with the trace rebuilt from `pass`'s parent pointers.
@@ -578,10 +629,19 @@ impl Checker<'_> {
         RefinementViolation {
             trace,
             edge,
-            reason: explain(self.spec, self.map, &found.from, &found.to),
+            reason: if found.invariants.is_empty() {
+                explain(self.spec, self.map, &found.from, &found.to)
+            } else {
+                format!(
+                    "the edge is a spec step, but the spec state after it violates the spec \
+                     invariants {}",
+                    found.invariants.join(", ")
+                )
+            },
             diff: spec_diff(&found.from, &found.to),
             spec_before: format_spec_state(&found.from),
             spec_after: format_spec_state(&found.to),
+            invariants_after: self.spec.violated_invariants(&found.to),
         }
     }
 }

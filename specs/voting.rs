@@ -86,8 +86,9 @@
 //! # Properties
 //!
 //! Every property is a `stateright` [`Property`]; the `Always` ones are also reported by
-//! [`SpecModel::violated_invariants`], which is what the refinement checker uses on mapped
-//! states. Names are the constants in this module.
+//! [`SpecModel::violated_invariants`], which the actor-model refinement check
+//! ([`super::refinement`]) evaluates on every distinct spec state it maps an actor state to.
+//! Names are the constants in this module.
 //!
 //! * [`CONSISTENCY`] (`consistency`): at most one value is chosen. A value `v` is chosen when
 //!   some quorum all sent `2b` for `v` in one ballot (TLA+ `V!chosen`, with `ChosenAt`). This
@@ -160,6 +161,10 @@
 //! step without enumerating successors: the difference between the two states (at most one
 //! added message, at most one acceptor changed) names the only action that could explain
 //! it, and that action's guard and effect are then checked.
+//!
+//! One level up, [`super::voting_refinement`] checks that this spec in turn implements
+//! Lamport's `Voting` spec (`paxos spec --refines-voting`): every step of it is an
+//! `IncreaseMaxBal`, a `VoteFor` or a stutter of `Voting` under `V == INSTANCE Voting`.
 
 use std::collections::BTreeSet;
 

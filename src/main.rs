@@ -65,12 +65,13 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
-    /// Wall time of an exhaustive check of the voting-level spec, next to TLC's.
+    /// Both checks of the voting-level spec (invariants, --refines-voting) side by side, with
+    /// TLC's recorded figures as a reference (TLC is not run).
     Spec {
         /// Highest ballot (3 acceptors, 2 values).
         #[arg(long, default_value_t = 2)]
         max_ballot: i32,
-        /// Worker threads.
+        /// Worker threads of the invariant check (the refinement check runs on one).
         #[arg(long, default_value_t = 2)]
         threads: usize,
         /// Runs (the median is reported).
@@ -102,6 +103,15 @@ struct SpecArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// Instead of the invariants, check that every step of the spec is one step of Lamport's
+    /// Voting spec or a stutter, under V == INSTANCE Voting (votes = the 2b messages, maxBal
+    /// unchanged). Runs on one thread, depth first: --threads and --search do not apply.
+    #[arg(long)]
+    refines_voting: bool,
+    /// With --refines-voting: break one Paxos step on purpose to see the check refuse it
+    /// (`--mutant list` lists them).
+    #[arg(long, requires = "refines_voting")]
+    mutant: Option<String>,
 }
 
 /// Model flags; every one overrides the chosen `--config`.
@@ -435,6 +445,12 @@ fn refinement(cfg: &SingleConfig, quiet: bool) -> run::PropertyResult {
                 lines.push(format!("offending edge: {}", v.edge));
                 lines.push(format!("why: {}", v.reason));
                 lines.push(format!("spec change: {}", v.diff));
+                if !v.invariants_after.is_empty() {
+                    lines.push(format!(
+                        "spec invariants broken after it: {}",
+                        v.invariants_after.join(", ")
+                    ));
+                }
                 ("violated", Some(lines))
             }
         },
@@ -473,6 +489,9 @@ fn spec(args: SpecArgs) -> Result<ExitCode, Usage> {
         values: args.values,
         max_ballot: args.max_ballot,
     };
+    if args.refines_voting {
+        return refines_voting(cfg, args.mutant.as_deref(), args.json);
+    }
     if !args.json {
         println!(
             "Checking the voting-level Paxos spec: {} acceptors, {} values, ballots 0..={}",
@@ -508,6 +527,99 @@ fn spec(args: SpecArgs) -> Result<ExitCode, Usage> {
         },
     );
     finish(&report, args.json)
+}
+
+/// `paxos spec --refines-voting`: every step of the Paxos spec against Lamport's Voting spec.
+fn refines_voting(
+    cfg: paxos::specs::voting::SpecConfig,
+    mutant: Option<&str>,
+    json: bool,
+) -> Result<ExitCode, Usage> {
+    use paxos::specs::voting_refinement::{check_mutant, check_voting_refinement, SpecMutant};
+    if mutant == Some("list") {
+        for (_, name, what) in SpecMutant::ALL {
+            println!("{name:<20} {what}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mutant = match mutant {
+        None => None,
+        Some(name) => Some(SpecMutant::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = SpecMutant::ALL.iter().map(|m| m.1).collect();
+            Usage(format!(
+                "--mutant {name}: unknown; one of {}, or list",
+                names.join(", ")
+            ))
+        })?),
+    };
+    if !json {
+        println!(
+            "Checking that every step of the Paxos spec is a step of Lamport's Voting spec or a \
+             stutter: {} acceptors, {} values, ballots 0..={}{}",
+            cfg.acceptors,
+            cfg.values,
+            cfg.max_ballot,
+            mutant.map_or(String::new(), |m| format!(", broken step: {}", m.name()))
+        );
+        println!(
+            "  mapping V == INSTANCE Voting: votes[a] = {{<<m.bal, m.val>> : m in msgs, \
+             m.type = \"2b\", m.acc = a}}, maxBal = maxBal"
+        );
+    }
+    let r = match mutant {
+        None => check_voting_refinement(cfg),
+        Some(m) => check_mutant(cfg, m),
+    };
+    if json {
+        let out = serde_json::json!({
+            "check": "refines-voting",
+            "mutant": mutant.map(|m| m.name()),
+            "refines": r.refines(),
+            "report": r,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).expect("report serializes")
+        );
+    } else {
+        let counts = format!(
+            "{} states, {} edges: {} Voting steps ({} IncreaseMaxBal, {} VoteFor), {} stutters",
+            r.states, r.edges, r.voting_steps, r.increase_max_bal, r.vote_for, r.stutters
+        );
+        match &r.violation {
+            None => {
+                println!("refines-voting: holds");
+                println!("  the initial state maps to Voting's Init");
+                println!("  {counts}");
+            }
+            Some(v) => {
+                println!("refines-voting: VIOLATED");
+                println!("  {}", v.message());
+                if !v.trace.is_empty() {
+                    println!("  trace (a shortest one to a violating step):");
+                    for line in &v.trace {
+                        println!("    {line}");
+                    }
+                }
+                println!("  Voting state before: {}", v.before);
+                println!("  the step's change:   {}", v.diff);
+                println!("  explored breadth first up to the violation: {counts}");
+            }
+        }
+        if r.refines() {
+            println!("  {:.3} s, one thread, depth first", r.seconds);
+        } else {
+            println!(
+                "  {:.3} s, one thread, depth first, then breadth first for the trace",
+                r.seconds
+            );
+        }
+    }
+    Ok(if r.refines() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn finish(report: &run::Report, json: bool) -> Result<ExitCode, Usage> {

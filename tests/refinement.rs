@@ -6,6 +6,7 @@
 //! refinement`), each check on one thread: `roles` about 18 s alone, `faults` about 104 s alone
 //! (37 s and 130 s while the other tests of this file share the two cores).
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use paxos::ballot::Ballot;
@@ -14,7 +15,9 @@ use paxos::models::liveness::for_each_edge;
 use paxos::models::single::{Merge, SingleConfig, SingleModel};
 use paxos::single::{AcceptorState, Bug, SingleState, Storage};
 use paxos::specs::refinement::{abstraction, check_refinement, spec_config, RefinementViolation};
-use paxos::specs::voting::{SpecConfig, SpecModel, SpecMsg, NO_BALLOT};
+use paxos::specs::voting::{
+    SpecConfig, SpecModel, SpecMsg, SpecState, INV_MSGS_JUSTIFIED, NO_BALLOT,
+};
 use stateright::Model;
 
 fn named(name: &str) -> SingleConfig {
@@ -44,6 +47,8 @@ fn roles_refines_the_spec() {
     assert_eq!(r.steps, 244_015);
     assert_eq!(r.stutters + r.steps, r.edges);
     assert_eq!(r.beyond_boundary, 0);
+    // Distinct mapped spec states, each checked against every spec invariant.
+    assert_eq!(r.spec_states, 1_777);
 }
 
 /// About 104 s in release (one thread; 130 s with the rest of this file running beside it),
@@ -60,11 +65,13 @@ fn faults_refines_the_spec() {
     assert_eq!(r.stutters + r.steps, r.edges);
     // States with a third ballot (beyond `max_ballots = 2`): reached, checked, not expanded.
     assert_eq!(r.beyond_boundary, 1_778_976);
+    assert_eq!(r.spec_states, 11_489);
 }
 
 /// An independent walk over the same graph (the liveness module's explorer) sees the same
 /// states and edges, and maps every edge without the checker's shortcut for edges that leave
-/// the mapped inputs alone; every mapped state satisfies every spec invariant. On `faults`
+/// the mapped inputs alone; every mapped state satisfies every spec invariant, and the checker
+/// evaluated the invariants on exactly the distinct mapped states of the walk. On `faults`
 /// cut to one ballot (crashes, duplicating lossy network, and a boundary), which is small.
 #[test]
 fn an_independent_walk_agrees_with_the_checker() {
@@ -77,6 +84,11 @@ fn an_independent_walk_agrees_with_the_checker() {
     let spec = SpecModel::new(spec_config(&cfg).unwrap());
     let model = SingleModel::new(cfg.clone());
     let (mut edges, mut stutters, mut steps) = (0, 0, 0);
+    let mut mapped: HashSet<SpecState> = model
+        .init_states()
+        .iter()
+        .map(|s| abstraction(&cfg, s))
+        .collect();
     let graph = for_each_edge(&model, |s, _, t| {
         edges += 1;
         let (a, b) = (abstraction(&cfg, s), abstraction(&cfg, t));
@@ -87,7 +99,9 @@ fn an_independent_walk_agrees_with_the_checker() {
             steps += 1;
         }
         assert_eq!(spec.violated_invariants(&b), Vec::<&str>::new());
+        mapped.insert(b);
     });
+    assert_eq!(r.spec_states, mapped.len());
     assert_eq!(
         (r.states + r.beyond_boundary, r.edges, r.stutters, r.steps),
         (graph.len(), edges, stutters, steps)
@@ -129,6 +143,9 @@ fn accept_below_promise_votes_below_max_bal() {
         v.diff,
         "sent 2b(A0, 0, 0); A0: max_vbal -1 -> 0, max_val none -> 0"
     );
+    // The spec state after the bad step is caught by the invariants too: A0's 1b for
+    // ballot 1 reported no vote, and A0 has now voted below 1.
+    assert_eq!(v.invariants_after, [INV_MSGS_JUSTIFIED]);
 }
 
 #[test]
@@ -149,6 +166,8 @@ fn minority_quorum_proposes_without_a_quorum_of_1b() {
          only {A0} did, a quorum is 2 of 3 acceptors"
     );
     assert_eq!(v.diff, "sent 2a(0, 0)");
+    // A 2a that no quorum shows safe.
+    assert_eq!(v.invariants_after, [INV_MSGS_JUSTIFIED]);
     assert_eq!(
         v.spec_before,
         "max_bal [0, -1, -1]; max_vbal [-1, -1, -1]; max_val [none, none, none]; \
@@ -187,6 +206,7 @@ fn ignore_accepted_proposes_against_the_reported_vote() {
          allow value 1: {A0, A1} reports 0 as the highest vote (ballot 0)"
     );
     assert_eq!(v.diff, "sent 2a(1, 1)");
+    assert_eq!(v.invariants_after, [INV_MSGS_JUSTIFIED]);
 }
 
 /// With a crash allowed (the bug catalogue's configuration: `roles` plus one crash), the
@@ -210,6 +230,7 @@ fn acceptor_forgets_lowers_max_bal_at_the_crash() {
          max_bal (Phase1b raises it, Phase2b keeps it or raises it)"
     );
     assert_eq!(v.diff, "A0: max_bal 0 -> -1");
+    assert_eq!(v.invariants_after, [INV_MSGS_JUSTIFIED]);
 }
 
 /// The spec has no learners: a learner that miscounts votes is invisible to refinement (the

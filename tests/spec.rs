@@ -69,6 +69,22 @@ fn own_bfs_agrees_and_every_reachable_state_satisfies_every_invariant() {
     assert!(order.iter().any(|s| !model.chosen(s).is_empty()));
 }
 
+/// The next instance up (ballots 0..=2), as `paxos spec --max-ballot 2` checks it: 2 threads,
+/// depth first, every property.
+#[test]
+fn max_ballot_2_state_count() {
+    let model = SpecModel::new(SpecConfig {
+        acceptors: 3,
+        values: 2,
+        max_ballot: 2,
+    });
+    let checker = model.checker().threads(2).spawn_dfs().join();
+    assert_eq!(checker.unique_state_count(), 185_369);
+    // One generated state per initial state and per successor of every state.
+    assert_eq!(checker.state_count(), 491_536);
+    checker.assert_properties();
+}
+
 /// TLC's "states generated" counts the initial states plus, for each distinct state, one
 /// successor per way of satisfying `Next`: one per existential witness (`\E b`, `\E v`,
 /// `\E a`, `\E m \in msgs`, `\E Q \in Quorum`, and the `\E m \in Q1bv` inside `Phase2a`),
