@@ -98,7 +98,7 @@ pub fn print_bugs(runs: usize) {
 }
 
 /// A TLC run of Lamport's `Paxos.tla` recorded on this machine, printed by `paxos bench spec` as
-/// a reference. TLC is not installed here and is never run by the benchmark.
+/// a reference. The benchmark never runs TLC.
 #[derive(Clone, Copy, Debug)]
 pub struct TlcReference {
     /// The `MaxBallot` constant (ballots `0..=max_ballot`; 3 acceptors, 2 values).

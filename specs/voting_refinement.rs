@@ -69,7 +69,9 @@
 //!
 //! # It has teeth
 //!
-//! [`SpecMutant`] names deliberately broken Paxos steps, one per Voting condition;
+//! [`SpecMutant`] names five deliberately broken Paxos steps, each refused by a different Voting
+//! condition (`IncreaseMaxBal`'s guard, three conjuncts of `VoteFor`'s guard, `VoteFor`'s
+//! effect);
 //! [`check_mutant`] runs the same check on the mutated spec and must refuse it
 //! (`paxos spec --refines-voting --mutant NAME`; `tests/voting_refinement.rs` pins each
 //! refusal's trace and message).
@@ -455,7 +457,7 @@ pub fn describe(action: &SpecAction) -> String {
 // Broken Paxos steps
 
 /// A deliberately broken Paxos step, to show that the check refuses it. Each drops or changes
-/// one part of one Paxos action and is named after the Voting condition the broken step breaks.
+/// one part of one Paxos action; the docs of each say which Voting condition refuses it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SpecMutant {
     /// Phase1b without `bal > maxBal[a]`: an acceptor promises a lower ballot, and `maxBal`
