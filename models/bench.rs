@@ -296,7 +296,7 @@ pub fn print_liveness(cfg: SingleConfig) {
         name: "bench",
         description: "every client eventually gets the decision",
         config: cfg,
-        fair: true,
+        assumption: super::claims::Assumption::NoFailure,
         goal: Goal::ClientsDecided,
         expect: Expect::Holds,
         max_destroyed: 0,

@@ -100,7 +100,9 @@ use std::time::Instant;
 
 use stateright::Model;
 
+use super::fairness::check_fair_eventually_in;
 use super::liveness::{check_eventually_in, FairTimeouts, Search, StatePath, Verdict};
+use super::synchrony::LeaderSynchrony;
 use super::single::{SingleAction, SingleConfig, SingleModel, SingleModelState};
 use crate::single::ClientPhase;
 
@@ -137,6 +139,65 @@ impl Goal {
                 .actor_states
                 .iter()
                 .all(|a| a.learner().is_none_or(|l| l.learned.is_some())),
+        }
+    }
+}
+
+/// The scheduling and failure assumption a claim is checked under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Assumption {
+    /// [`FairTimeouts`]: no loss, no crash, timers fire only when no message can be delivered
+    /// (the whole system is quiet). Every cycle is a livelock.
+    NoFailure,
+    /// stateright's own semantics: timers may fire at any moment, failures as configured, no
+    /// fairness at all. Every cycle is a livelock.
+    TimersAnyTime,
+    /// [`LeaderSynchrony`] and the fairness of [`fairness`](super::fairness): only the leader's
+    /// (and the clients') timers fire, each only when none of its own messages is in flight;
+    /// loss, duplication and crashes as configured, but a message sent again and again is
+    /// eventually delivered, no message stays in flight forever, and crashes and recoveries
+    /// stop eventually. Only a fair cycle is a livelock.
+    LeaderFairLoss,
+}
+
+impl Assumption {
+    /// Command-line names, in declaration order.
+    pub const NAMES: [&'static str; 3] = ["no-failure", "timers-any-time", "leader-fair-loss"];
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Assumption::NoFailure => Self::NAMES[0],
+            Assumption::TimersAnyTime => Self::NAMES[1],
+            Assumption::LeaderFairLoss => Self::NAMES[2],
+        }
+    }
+
+    /// Parses a command-line name.
+    pub fn parse(name: &str) -> Option<Assumption> {
+        [
+            Assumption::NoFailure,
+            Assumption::TimersAnyTime,
+            Assumption::LeaderFairLoss,
+        ]
+        .into_iter()
+        .find(|a| a.name() == name)
+    }
+
+    /// The assumption in one sentence.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Assumption::NoFailure => {
+                "no failure (no loss, no crash, no duplication; timers fire only when no message \
+                 can be delivered)"
+            }
+            Assumption::TimersAnyTime => "timers may fire at any moment; no fairness",
+            Assumption::LeaderFairLoss => {
+                "one leader: only the first proposer's and the clients' timers fire, each only \
+                 when none of its own messages is in flight; loss and crashes as configured, \
+                 with fair loss (a message sent again and again is delivered), no message in \
+                 flight forever, and finitely many crashes and recoveries"
+            }
         }
     }
 }
@@ -189,9 +250,8 @@ pub struct Claim {
     pub description: &'static str,
     /// The model.
     pub config: SingleConfig,
-    /// Whether the model runs under [`FairTimeouts`] (no loss, no crash, timers only when no
-    /// delivery is possible).
-    pub fair: bool,
+    /// The scheduling and failure assumption.
+    pub assumption: Assumption,
     /// What must eventually hold.
     pub goal: Goal,
     /// The verdict expected.
@@ -203,8 +263,9 @@ pub struct Claim {
 }
 
 /// Names of the claims, in [`claims`] order.
-pub const CLAIM_NAMES: [&str; 5] = [
+pub const CLAIM_NAMES: [&str; 6] = [
     "no-failure",
+    "leader-progress",
     "duelling-proposers",
     "impatient-timers",
     "learners-learn",
@@ -217,6 +278,29 @@ pub const CLAIM_NAMES: [&str; 5] = [
 pub fn no_failure_config() -> SingleConfig {
     SingleConfig {
         client_retry: true,
+        ..SingleConfig::named("roles").expect("roles is a named configuration")
+    }
+}
+
+/// The system of the `leader-progress` claim: `roles` (two proposers, three acceptors, one
+/// learner, two clients) on a lossy duplicating network with explicit drops, one acceptor
+/// crashed at a time (any number of times, but finitely often), the first proposer the leader
+/// (it prepares at start), `Nack`s, proposer timers with retransmission, and client retries.
+/// Rounds <= 3 (never reached: the leader needs at most two, see the module docs).
+pub fn leader_config() -> SingleConfig {
+    SingleConfig {
+        lossy: true,
+        consume_ignored: true,
+        max_crashes: 1,
+        crash_acceptors_only: true,
+        timers: true,
+        client_retry: true,
+        nacks: true,
+        retransmit: true,
+        leader: true,
+        max_round: 3,
+        proposers: 1,
+        learn: crate::models::single::LearnMode::Proposer,
         ..SingleConfig::named("roles").expect("roles is a named configuration")
     }
 }
@@ -301,7 +385,10 @@ pub fn round_cap(cfg: &SingleConfig, state: &SingleModelState) -> Option<String>
             && !state.timers_set[i]
                 .iter()
                 .any(|t| *t == Timer::ProposerRetry);
-        let refused = cfg.eager_retry
+        // With retransmission only a refused ballot is followed by a higher one, at the
+        // next timeout.
+        let refused = (cfg.retransmit && p.refused)
+            || cfg.eager_retry
             && cfg.nacks
             && state
                 .history
@@ -332,7 +419,18 @@ pub fn claims() -> Vec<Claim> {
             description: "without failures, and with timeouts longer than message delays, \
                           every client eventually gets the decision",
             config: no_failure_config(),
-            fair: true,
+            assumption: Assumption::NoFailure,
+            goal: Goal::ClientsDecided,
+            expect: Expect::Holds,
+            max_destroyed: 0,
+        },
+        Claim {
+            name: "leader-progress",
+            description: "with one leader whose timeout exceeds a round trip, a majority of \
+                          acceptors up, fair loss, duplication and finitely many acceptor \
+                          crashes, every client eventually gets the decision",
+            config: leader_config(),
+            assumption: Assumption::LeaderFairLoss,
             goal: Goal::ClientsDecided,
             expect: Expect::Holds,
             max_destroyed: 0,
@@ -346,7 +444,7 @@ pub fn claims() -> Vec<Claim> {
                 eager_retry: true,
                 ..duel.clone()
             },
-            fair: true,
+            assumption: Assumption::NoFailure,
             goal: Goal::ValueChosen,
             expect: Expect::BoundReached,
             max_destroyed: DUEL_DESTROYED,
@@ -360,7 +458,7 @@ pub fn claims() -> Vec<Claim> {
                 timers: true,
                 ..duel_config(2)
             },
-            fair: false,
+            assumption: Assumption::TimersAnyTime,
             goal: Goal::ValueChosen,
             expect: Expect::BoundReached,
             max_destroyed: IMPATIENT_DESTROYED,
@@ -370,7 +468,7 @@ pub fn claims() -> Vec<Claim> {
             description: "in what `paxos node` runs (the `runtime` configuration), without \
                           failures, every learner eventually learns the decision",
             config: SingleConfig::named("runtime").expect("runtime is a named configuration"),
-            fair: true,
+            assumption: Assumption::NoFailure,
             goal: Goal::LearnersLearned,
             expect: Expect::Holds,
             max_destroyed: 0,
@@ -381,7 +479,7 @@ pub fn claims() -> Vec<Claim> {
                           the decision within two ballots, except where a pre-empted proposer \
                           needs a third (the model's ballot bound)",
             config: SingleConfig::named("runtime").expect("runtime is a named configuration"),
-            fair: true,
+            assumption: Assumption::NoFailure,
             goal: Goal::ClientsDecided,
             expect: Expect::BoundReached,
             max_destroyed: 0,
@@ -485,6 +583,9 @@ pub struct ClaimOptions {
     pub search: Search,
     /// Print the number of states explored to stderr about once a second.
     pub progress: bool,
+    /// Under [`Assumption::LeaderFairLoss`], count every goal-free cycle as a livelock, fair
+    /// or not: what the fairness conditions exclude (for comparison).
+    pub ignore_fairness: bool,
 }
 
 /// Checks a claim: explores its model (under [`FairTimeouts`] when `fair`), decides "on every
@@ -499,7 +600,7 @@ pub fn run_claim_in(c: &Claim, search: Search) -> ClaimResult {
         c,
         ClaimOptions {
             search,
-            progress: false,
+            ..Default::default()
         },
     )
 }
@@ -525,11 +626,21 @@ pub fn run_claim_with(c: &Claim, opts: ClaimOptions) -> ClaimResult {
         }
         c.goal.holds(cfg, s)
     };
-    let mut result = if c.fair {
-        let fair = FairTimeouts::new(single.clone());
-        check_on(&UntilGoal::new(&fair, c), opts.search, goal)
-    } else {
-        check_on(&UntilGoal::new(&single, c), opts.search, goal)
+    let mut result = match c.assumption {
+        Assumption::NoFailure => {
+            let fair = FairTimeouts::new(single.clone());
+            check_on(&UntilGoal::new(&fair, c), opts.search, goal)
+        }
+        Assumption::TimersAnyTime => check_on(&UntilGoal::new(&single, c), opts.search, goal),
+        Assumption::LeaderFairLoss => {
+            let leader = LeaderSynchrony::new(single.clone(), cfg);
+            let model = UntilGoal::new(&leader, c);
+            if opts.ignore_fairness {
+                check_on(&model, opts.search, goal)
+            } else {
+                from_report(check_fair_eventually_in(&model, opts.search, goal))
+            }
+        }
     };
     result.explorer_path = explorer_path(&single, &result);
     result.name = c.name;
@@ -616,7 +727,14 @@ fn check_on<M>(
 where
     M: Model<State = SingleModelState, Action = SingleAction>,
 {
-    let r = check_eventually_in(model, search, goal);
+    from_report(check_eventually_in(model, search, goal))
+}
+
+/// What a claim keeps of a liveness report.
+fn from_report<M>(r: super::liveness::LivenessReport<M>) -> ClaimResult
+where
+    M: Model<State = SingleModelState, Action = SingleAction>,
+{
     ClaimResult {
         name: "",
         unique_states: r.unique_states,

@@ -1052,6 +1052,27 @@ impl StateGraph {
     /// Decides "on every maximal path, eventually label" on the index level (see the module
     /// documentation for the algorithm).
     pub fn check_eventually(&self) -> IndexVerdict {
+        self.decide(None)
+    }
+
+    /// [`StateGraph::check_eventually`] under fairness: a cyclic component of the bad region is a
+    /// livelock only if `fair_cycle` finds a fair cycle in it. `fair_cycle` gets the graph and
+    /// the component's states (in BFS order of the restricted search, so the first is the one
+    /// closest to an initial state) and returns a cycle of state indices inside the component
+    /// (`cycle.first() == cycle.last()`), or `None` when every cycle there is unfair. Components
+    /// are offered in that BFS order; the first fair cycle is reported with a shortest stem.
+    /// See [`fairness`](super::fairness).
+    pub fn check_eventually_fair(
+        &self,
+        fair_cycle: &mut dyn FnMut(&StateGraph, &[u32]) -> Option<Vec<u32>>,
+    ) -> IndexVerdict {
+        self.decide(Some(fair_cycle))
+    }
+
+    fn decide(
+        &self,
+        fair_cycle: Option<&mut dyn FnMut(&StateGraph, &[u32]) -> Option<Vec<u32>>>,
+    ) -> IndexVerdict {
         let n = self.len();
         // Restricted BFS over non-label states from non-label initial states.
         let mut bad = Bits::zeros(n);
@@ -1092,6 +1113,37 @@ impl StateGraph {
         }
 
         let (comp, cyclic) = self.cyclic_components(&bad, &order);
+        if let Some(fair_cycle) = fair_cycle {
+            let mut members: std::collections::HashMap<u32, Vec<u32>> = Default::default();
+            let mut comps = Vec::new();
+            for &u in &order {
+                let c = comp[u as usize];
+                if cyclic.get(c as usize) {
+                    members
+                        .entry(c)
+                        .or_insert_with(|| {
+                            comps.push(c);
+                            Vec::new()
+                        })
+                        .push(u);
+                }
+            }
+            for c in comps {
+                if let Some(cycle) = fair_cycle(self, &members[&c]) {
+                    assert!(
+                        cycle.len() >= 2 && cycle.first() == cycle.last(),
+                        "liveness: a fair cycle must return to its first state"
+                    );
+                    let stem = chain(&rparent, cycle[0]);
+                    return IndexVerdict::Livelock { stem, cycle };
+                }
+            }
+            return if frontier == 0 {
+                IndexVerdict::Holds
+            } else {
+                IndexVerdict::HoldsUpToBound { frontier }
+            };
+        }
         if let Some(&entry) = order
             .iter()
             .find(|&&u| cyclic.get(comp[u as usize] as usize))
@@ -1385,6 +1437,21 @@ where
     let started = Instant::now();
     let graph = explore_in(model, search, goal);
     let index_verdict = graph.check_eventually();
+    report(model, &graph, index_verdict, started)
+}
+
+/// The report of a verdict decided on `graph` (explored from `model`), timed from `started`.
+pub fn report<M>(
+    model: &M,
+    graph: &StateGraph,
+    index_verdict: IndexVerdict,
+    started: Instant,
+) -> LivenessReport<M>
+where
+    M: Model,
+    M::State: Hash + Clone + Debug,
+    M::Action: Clone + Debug,
+{
     let bound_path = match index_verdict {
         IndexVerdict::HoldsUpToBound { .. } => graph
             .goal_free_path_to_frontier()

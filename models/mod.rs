@@ -3,6 +3,8 @@
 //! * [`single`]: single-decree Paxos, its configurations and properties.
 //! * [`bugs`]: the seeded bugs and the configuration that exposes each.
 //! * [`liveness`]: a sound "eventually" checker (stateright's is not).
+//! * [`fairness`]: fair cycles, for liveness under fair loss and finitely many crashes.
+//! * [`synchrony`]: partial synchrony for the leader alone (the `leader-progress` claim).
 //! * [`claims`]: the liveness claims of single-decree Paxos (`paxos liveness`).
 //! * [`run`]: running a checker with progress, shortest counterexamples and reports.
 //! * [`bench`]: checker benchmarks (`paxos bench bugs|spec|liveness`).
@@ -10,6 +12,8 @@
 pub mod bench;
 pub mod bugs;
 pub mod claims;
+pub mod fairness;
 pub mod liveness;
 pub mod run;
 pub mod single;
+pub mod synchrony;

@@ -254,6 +254,18 @@ pub struct SingleConfig {
     /// (`Propose`) or its node (`Query`): the learners' catch-up (see
     /// [`Proposer::catch_up`](crate::single::Proposer)).
     pub catch_up: bool,
+    /// Proposers retransmit the current phase at the same ballot when their timer fires and
+    /// the ballot was not refused, and acceptors answer retransmitted `Prepare`s and `Accept`s
+    /// again (see [`Proposer::retransmit`](crate::single::proposer::Proposer::retransmit));
+    /// only a `Nack` opens a higher ballot. Meant with `nacks`.
+    pub retransmit: bool,
+    /// A delivery the recipient ignores still takes the message out of the network, as on a
+    /// real network (non-duplicating networks only). stateright offers no step for such a
+    /// delivery and leaves the message in flight forever; for safety that changes nothing
+    /// (the step changes no actor), but a timer that waits until its messages are no longer
+    /// in flight (the `leader-progress` claim) would wait forever, and retries would pile up
+    /// copies of ignored messages.
+    pub consume_ignored: bool,
     /// Seeded bug.
     #[serde(serialize_with = "ser_bug")]
     pub bug: Bug,
@@ -296,6 +308,8 @@ impl SingleConfig {
                 leader: false,
                 loopback: false,
                 catch_up: false,
+                retransmit: false,
+                consume_ignored: false,
                 bug: Bug::None,
                 record_phase1: false,
             }),
@@ -371,6 +385,18 @@ impl SingleConfig {
         if self.actor_count() > 60 {
             return Err("too many actors for a model (at most 60)".into());
         }
+        if self.consume_ignored && self.network != NetworkKind::UnorderedNonduplicating {
+            return Err("--consume-ignored needs --network unordered_nonduplicating: on a \
+                        duplicating network a delivered message stays, and an ordered one \
+                        already delivers every message"
+                .into());
+        }
+        if self.retransmit && !(self.nacks && self.timers) {
+            return Err("--retransmit needs --nacks and --timers: a proposer retransmits when its \
+                        timer fires, and only a Nack tells it that its ballot was refused \
+                        rather than its messages lost"
+                .into());
+        }
         Ok(())
     }
 
@@ -440,6 +466,7 @@ impl SingleConfig {
             },
             lead: self.leader && index == 0,
             catch_up: self.catch_up,
+            retransmit: self.retransmit,
             bug: self.bug,
         }
     }
@@ -453,7 +480,8 @@ impl SingleConfig {
                 Vec::new()
             },
             nacks: self.nacks,
-            repromise: self.repromise,
+            repromise: self.repromise || self.retransmit,
+            reaccept: self.retransmit,
             bug: self.bug,
         }
     }
@@ -575,6 +603,12 @@ impl SingleConfig {
         }
         if self.catch_up {
             s += ", learner catch-up";
+        }
+        if self.retransmit {
+            s += ", retransmission";
+        }
+        if self.consume_ignored {
+            s += ", ignored deliveries consume";
         }
         if self.bug != Bug::None {
             s += &format!(", BUG {}", self.bug.name());
@@ -811,13 +845,15 @@ impl SingleModel {
     }
 
     /// Whether this model removes dead messages from the network (see the module docs):
-    /// asked for (`prune_dead`), on an unordered network, with no crashes and no seeded bug,
-    /// the conditions under which a message that is a no-op once stays a no-op
-    /// (`tests/single_model.rs` checks that on every edge of the unpruned models).
+    /// asked for (`prune_dead`), on an unordered network, with no crashes, no seeded bug and no
+    /// retransmission, the conditions under which a message that is a no-op once stays a no-op
+    /// (`tests/dead_messages.rs` checks that on every edge of the unpruned models). With
+    /// `retransmit` the premise is not checked, so nothing is pruned.
     pub fn prunes_dead_messages(&self) -> bool {
         self.cfg.prune_dead
             && self.cfg.max_crashes == 0
             && self.cfg.bug == Bug::None
+            && !self.cfg.retransmit
             && self.cfg.network != NetworkKind::Ordered
     }
 
@@ -848,6 +884,36 @@ impl SingleModel {
                 | Msg::Nack(..)
                 | Msg::Chosen(..)
         )
+    }
+
+    /// With [`SingleConfig::consume_ignored`], the step in which a message reaches an up
+    /// recipient that ignores it: the message leaves the network, nothing else changes.
+    fn consume_ignored(&self, last: &SingleModelState, action: &SingleAction) -> Option<SingleModelState> {
+        let ActorModelAction::Deliver { src, dst, msg } = action else {
+            return None;
+        };
+        if !self.cfg.consume_ignored || last.crashed.get(usize::from(*dst)).is_none_or(|c| *c) {
+            return None;
+        }
+        let mut next = last.clone();
+        let Network::UnorderedNonDuplicating(multiset) = &mut next.network else {
+            return None;
+        };
+        let env = Envelope {
+            src: *src,
+            dst: *dst,
+            msg: *msg,
+        };
+        match multiset.get(&env).copied() {
+            Some(1) => {
+                multiset.remove(&env);
+            }
+            Some(n) if n > 1 => {
+                multiset.insert(env, n - 1);
+            }
+            _ => return None,
+        }
+        Some(next)
     }
 
     /// Removes every protocol message whose delivery is a no-op.
@@ -1113,10 +1179,19 @@ impl Model for SingleModel {
             ActorModelAction::Drop(_) => !duplicating,
             _ => true,
         });
+        if self.cfg.consume_ignored {
+            // A delivery the recipient ignores and a drop of the same message lead to the same
+            // state; list deliveries first so that traces, which take the first action that
+            // reproduces a step, say "delivered" rather than "lost".
+            actions.sort_by_key(|a| matches!(a, ActorModelAction::Drop(_)));
+        }
     }
 
     fn next_state(&self, last: &Self::State, action: Self::Action) -> Option<Self::State> {
-        let mut next = self.inner.next_state(last, action.clone())?;
+        let mut next = match self.inner.next_state(last, action.clone()) {
+            Some(next) => next,
+            None => self.consume_ignored(last, &action)?,
+        };
         // stateright's duplicating network remembers the last delivered message only to tell
         // states apart in its explorer; it never affects behaviour. Canonicalize it away.
         if let Network::UnorderedDuplicating(_, last_msg) = &mut next.network {

@@ -312,6 +312,7 @@ impl Mapping {
                     learners: Vec::new(),
                     nacks: false,
                     repromise: cfg.repromise,
+                    reaccept: false,
                     bug: cfg.bug,
                 }),
                 _ => unreachable!("layout.acceptors lists acceptor actors"),

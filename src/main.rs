@@ -33,6 +33,33 @@ enum Command {
     /// Exhaustively check a model of single-decree Paxos against every property.
     Check(CheckArgs),
     /// Decide a liveness claim ("on every path, eventually ...") with the sound checker.
+    ///
+    /// What is decided: on every maximal path of the model's finite state graph that respects
+    /// the assumption, the goal eventually holds. A maximal path is infinite (it goes round a
+    /// cycle forever) or ends in a state with no step; there is no stuttering (a path never
+    /// stays in a state while a step is possible). A counterexample is a deadlock (a reachable
+    /// state without steps, goal never reached) or a livelock (a reachable cycle of goal-free
+    /// states that the assumption allows); a goal-free path into a state cut off by a bound
+    /// (--max-ballots, --max-round where a proposer would start a higher ballot,
+    /// --max-destroyed) gives "holds up to the bound", never "holds".
+    ///
+    /// The assumptions (--assumption):
+    ///
+    /// * no-failure: no loss, no crash, no duplication; a timer fires only in a state where no
+    ///   message can be delivered (timeouts longer than message delays, for the whole system).
+    ///   No action is fair beyond that: every goal-free cycle counts.
+    ///
+    /// * timers-any-time (--unfair): stateright's semantics, timers fire at any moment,
+    ///   failures as configured; no fairness at all: every goal-free cycle counts.
+    ///
+    /// * leader-fair-loss: only the first proposer's timers (and the clients') fire, each only
+    ///   when none of its own messages (for the leader: of its current ballot) is in flight;
+    ///   loss and crashes as configured. A cycle counts only if it is fair: (1) it has no crash
+    ///   or recovery (finitely many happen); (2) every message sent on it is delivered on it,
+    ///   unless its recipient is crashed there (fair loss); (3) a message in flight in every
+    ///   state of it is delivered or dropped on it (none is in flight forever); (4) a timer
+    ///   that may fire in every state of it fires on it (weak fairness). Nothing else is fair:
+    ///   the order of deliveries, and which messages are lost, are free.
     Liveness(LivenessArgs),
     /// Serve stateright's web explorer for a model.
     Explore(ExploreArgs),
@@ -187,6 +214,16 @@ struct ModelArgs {
     /// to it or queries its node (--catch-up, or --catch-up false).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     catch_up: Option<bool>,
+    /// A proposer whose timer fires while its ballot was not refused retransmits the current
+    /// phase at the same ballot, and acceptors answer retransmissions again; only a Nack opens
+    /// a higher ballot (--retransmit, or --retransmit false; needs --nacks and --timers).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    retransmit: Option<bool>,
+    /// A delivery the recipient ignores still takes the message out of the network, as on a
+    /// real network (--consume-ignored, or ... false; non-duplicating network only; needed
+    /// by liveness with timers that wait for their messages).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    consume_ignored: Option<bool>,
     /// Remove messages whose delivery has become a no-op from the network (default true;
     /// applied only without crashes and seeded bugs): `--prune-dead false` explores the full
     /// state space, for comparison.
@@ -238,8 +275,19 @@ struct LivenessArgs {
     /// Timers may fire at any moment (stateright's default semantics) instead of only when no
     /// message can be delivered (timeouts longer than message delays, the "no failure"
     /// assumption; it also excludes loss and crashes).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "assumption")]
     unfair: bool,
+    /// The assumption of your own claim: no-failure (the default; see above),
+    /// timers-any-time (= --unfair), or leader-fair-loss (only the first proposer's and the
+    /// clients' timers fire, each only when none of its own messages can still be delivered
+    /// with an effect; loss, duplication and crashes as configured, with fair loss, no message
+    /// in flight forever and finitely many crashes; needs separate roles).
+    #[arg(long, value_parser = ["no-failure", "timers-any-time", "leader-fair-loss"])]
+    assumption: Option<String>,
+    /// With leader-fair-loss: report any goal-free cycle as a livelock, fair or not (shows
+    /// what the fairness conditions exclude).
+    #[arg(long)]
+    ignore_fairness: bool,
     /// A state where more than N ballots reached phase 2 and can no longer be chosen is a
     /// frontier state (0: no bound); this is how duelling proposers show in a finite model.
     /// Every bound that removes behaviour is a cut like this one: past --max-ballots, and a
@@ -288,6 +336,8 @@ impl ModelArgs {
             || self.leader.is_some()
             || self.loopback.is_some()
             || self.catch_up.is_some()
+            || self.retransmit.is_some()
+            || self.consume_ignored.is_some()
             || self.prune_dead.is_some()
             || self.bug.is_some()
     }
@@ -343,6 +393,8 @@ impl ModelArgs {
             leader,
             loopback,
             catch_up,
+            retransmit,
+            consume_ignored,
             prune_dead
         );
         if let Some(m) = &self.merge {
@@ -650,7 +702,7 @@ fn print_claims() {
 
 fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
     use paxos::models::claims::{
-        claim, run_claim_with, Claim, ClaimOptions, Expect, Goal, CLAIM_NAMES,
+        claim, run_claim_with, Assumption, Claim, ClaimOptions, Expect, Goal, CLAIM_NAMES,
     };
     if args.claim.as_deref() == Some("list") {
         print_claims();
@@ -664,6 +716,7 @@ fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
     let own = args.model.any_given()
         || args.goal.is_some()
         || args.unfair
+        || args.assumption.is_some()
         || args.max_destroyed.is_some();
     let c: Claim = if args.claim.is_none() && own {
         let goal = match args.goal.as_deref() {
@@ -675,7 +728,11 @@ fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
             name: "custom",
             description: "on every path the goal eventually holds",
             config: args.model.config()?,
-            fair: !args.unfair,
+            assumption: match args.assumption.as_deref() {
+                _ if args.unfair => Assumption::TimersAnyTime,
+                Some(a) => Assumption::parse(a).expect("clap checked the name"),
+                None => Assumption::NoFailure,
+            },
             goal,
             expect: Expect::Holds,
             max_destroyed: args.max_destroyed.unwrap_or(0),
@@ -685,8 +742,8 @@ fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
         if own {
             return Err(Usage(
                 "a shipped claim fixes its model, assumption, goal and bound: drop --claim to \
-                 make your own claim with --config, model flags, --goal, --unfair and \
-                 --max-destroyed"
+                 make your own claim with --config, model flags, --goal, --assumption (or \
+                 --unfair) and --max-destroyed"
                     .into(),
             ));
         }
@@ -697,15 +754,29 @@ fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
             ))
         })?
     };
-    if c.fair
+    if args.ignore_fairness && c.assumption != Assumption::LeaderFairLoss {
+        return Err(Usage(
+            "--ignore-fairness applies to --assumption leader-fair-loss (the other \
+             assumptions count every cycle already)"
+                .into(),
+        ));
+    }
+    if c.assumption == Assumption::LeaderFairLoss && c.config.merge != Merge::None {
+        return Err(Usage(
+            "--assumption leader-fair-loss needs separate roles (--merge none): with merged \
+             nodes an acceptor's crash is its proposer's crash, and the leader must not crash"
+                .into(),
+        ));
+    }
+    if c.assumption == Assumption::NoFailure
         && (c.config.lossy
             || c.config.max_crashes > 0
             || c.config.network == NetworkKind::UnorderedDuplicating)
     {
         return Err(Usage(
             "the no-failure assumption excludes loss, crashes and duplication: drop --lossy / \
-             --max-crashes / the duplicating network, or pass --unfair to let timers fire at \
-             any moment and failures happen"
+             --max-crashes / the duplicating network, or choose another --assumption \
+             (leader-fair-loss, timers-any-time)"
                 .into(),
         ));
     }
@@ -714,11 +785,7 @@ fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
         println!("  model:      {}", c.config.summary());
         println!(
             "  assumption: {}",
-            if c.fair {
-                "no failure (no loss, no crash, timers fire only when no message can be delivered)"
-            } else {
-                "timers may fire at any moment"
-            }
+            c.assumption.describe()
         );
         println!("  goal:       on every path, {}", c.goal.describe());
         if c.max_destroyed > 0 {
@@ -734,6 +801,7 @@ fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
         &c,
         ClaimOptions {
             progress: !args.json,
+            ignore_fairness: args.ignore_fairness,
             ..Default::default()
         },
     );
@@ -742,7 +810,7 @@ fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
             "model": "single-decree",
             "claim": c.name,
             "config": c.config,
-            "assumption": if c.fair { "no-failure" } else { "timers-any-time" },
+            "assumption": c.assumption.name(),
             "goal": c.goal.describe(),
             "max_destroyed": c.max_destroyed,
             "expected": c.expect.name(),

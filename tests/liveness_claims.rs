@@ -29,6 +29,7 @@ fn the_claims_are_listed_in_order() {
         claims().iter().map(|c| c.expect).collect::<Vec<_>>(),
         [
             Expect::Holds,
+            Expect::Holds,
             Expect::BoundReached,
             Expect::BoundReached,
             Expect::Holds,

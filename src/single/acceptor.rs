@@ -36,6 +36,11 @@ pub struct Acceptor {
     /// phase 1 in the same ballot (the seeded bug [`Bug::SharedBallots`]). Off by default: the
     /// strict rule is Lamport's, and the refinement check assumes it.
     pub repromise: bool,
+    /// Whether an `Accept(b, v)` for the vote already cast is answered with `Accepted(b, v)`
+    /// to its sender again, so that a retransmitted `Accept` gets its answer when the first
+    /// `Accepted` was lost (see the proposer's "Retransmission"). Always safe: the vote is the
+    /// same.
+    pub reaccept: bool,
     /// Seeded bug (`Bug::None` outside models and tests).
     pub bug: Bug,
 }
@@ -86,7 +91,11 @@ impl Role for Acceptor {
                     state.promised.is_none_or(|p| b >= p) || self.bug == Bug::AcceptBelowPromise;
                 if allowed {
                     if state.accepted == Some((b, v)) && state.promised >= Some(b) {
-                        return; // a duplicate of a vote already cast and announced
+                        // A duplicate of a vote already cast and announced.
+                        if self.reaccept {
+                            o.send(src, Msg::Accepted(b, v));
+                        }
+                        return;
                     }
                     let st = state.to_mut();
                     st.promised = st.promised.max(Some(b));

@@ -41,6 +41,20 @@ pub enum Msg {
 }
 
 impl Msg {
+    /// The ballot a phase message belongs to (`Prepare`, `Promise`, `Accept`, `Accepted`,
+    /// `Nack`: the refused ballot, `Chosen`); `None` for client messages.
+    pub fn ballot(&self) -> Option<Ballot> {
+        match *self {
+            Msg::Propose(_) | Msg::Decided(_) | Msg::Query | Msg::Learned(_) => None,
+            Msg::Prepare(b)
+            | Msg::Promise(b, _)
+            | Msg::Accept(b, _)
+            | Msg::Accepted(b, _)
+            | Msg::Nack(b, _)
+            | Msg::Chosen(b, _) => Some(b),
+        }
+    }
+
     /// Whether every ballot in the message is in range ([`Ballot::in_range`]).
     pub fn in_range(&self) -> bool {
         match *self {

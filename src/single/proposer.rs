@@ -16,6 +16,20 @@
 //! ballot. The highest round used is durable, so a restarted proposer never reuses a ballot.
 //! Rounds are bounded by `max_round` so that models stay finite.
 //!
+//! # Retransmission
+//!
+//! A new ballot is the cure for being refused, not for a lost message: on a lossy network a
+//! proposer that opens a higher ballot on every timeout needs, in one ballot, a whole majority of
+//! round trips to survive, and loss can defeat every one of its ballots. With `retransmit`, a
+//! proposer whose timer fires while its ballot was not refused (no `Nack` for it arrived) sends
+//! the current phase's message again, at the same ballot, to the acceptors that have not
+//! answered yet, and the acceptors answer a retransmission again
+//! ([`Acceptor::repromise`](super::acceptor::Acceptor::repromise),
+//! [`Acceptor::reaccept`](super::acceptor::Acceptor::reaccept)). A message sent again and again
+//! is then eventually delivered on a fair-lossy link, which is what the liveness claim
+//! `leader-progress` (`models/claims.rs`) relies on. Only a refusal opens a higher ballot. Safety
+//! is untouched: a retransmission repeats a message of the same ballot with the same value.
+//!
 //! # Learners catch up
 //!
 //! A learner that learns from `Chosen` only (the distinguished-learner arrangement) depends on
@@ -76,6 +90,10 @@ pub struct Proposer {
     /// Whether a decided proposer announces `Chosen` to `notify` again whenever a client asks
     /// it (`Propose`) or its node (`Query`): the learners' catch-up (see the module docs).
     pub catch_up: bool,
+    /// Whether a timeout without a refusal retransmits the current phase at the same ballot
+    /// instead of starting a higher one (see the module docs). Needs `Nack`s to learn of a
+    /// refusal.
+    pub retransmit: bool,
     /// Seeded bug (`Bug::None` outside models and tests).
     pub bug: Bug,
 }
@@ -126,6 +144,10 @@ pub struct ProposerState {
     pub phase: Phase,
     /// Clients waiting for the decision.
     pub clients: BTreeSet<Id>,
+    /// With `retransmit`: an acceptor refused the current ballot (a `Nack` for it arrived), so
+    /// the next timeout starts a higher ballot instead of retransmitting. Always false without
+    /// `retransmit`.
+    pub refused: bool,
 }
 
 impl Proposer {
@@ -155,6 +177,7 @@ impl Proposer {
             return;
         }
         st.round = round;
+        st.refused = false;
         let ballot = self.ballot(round);
         st.phase = Phase::Preparing {
             ballot,
@@ -223,6 +246,7 @@ impl Role for Proposer {
             value: None,
             phase: Phase::Idle,
             clients: BTreeSet::new(),
+            refused: false,
         }
     }
 
@@ -361,6 +385,9 @@ impl Role for Proposer {
                 if Self::current_ballot(state) != Some(b) {
                     return;
                 }
+                if self.retransmit && !state.refused {
+                    state.to_mut().refused = true;
+                }
                 if self.eager_retry {
                     let st = state.to_mut();
                     st.round = st.round.max(promised.round);
@@ -377,7 +404,37 @@ impl Role for Proposer {
         if timer != Timer::ProposerRetry || Self::current_ballot(state).is_none() {
             return;
         }
+        if self.retransmit && !state.refused {
+            self.retransmit_phase(state, o);
+            return;
+        }
         self.start_ballot(state.to_mut(), o);
+    }
+}
+
+impl Proposer {
+    /// The current phase's message again, at the same ballot, to every acceptor that has not
+    /// answered it yet, and the timer set again (see the module docs, "Retransmission").
+    fn retransmit_phase(&self, state: &ProposerState, o: &mut Out1) {
+        let (msg, answered) = match state.phase {
+            Phase::Preparing {
+                ballot, promises, ..
+            } => (Msg::Prepare(ballot), promises),
+            Phase::Accepting {
+                ballot,
+                value,
+                accepted,
+            } => (Msg::Accept(ballot, value), accepted),
+            _ => return,
+        };
+        for (i, a) in self.acceptors.iter().enumerate() {
+            if !answered.contains(i) {
+                o.send(*a, msg);
+            }
+        }
+        if let Some(r) = &self.retry {
+            o.set_timer(Timer::ProposerRetry, r.clone());
+        }
     }
 }
 
@@ -397,6 +454,7 @@ mod tests {
             notify: Vec::new(),
             lead: false,
             catch_up: false,
+            retransmit: false,
             bug: Bug::None,
         }
     }
@@ -411,6 +469,7 @@ mod tests {
                 adopt: None,
             },
             clients: BTreeSet::new(),
+            refused: false,
         })
     }
 
@@ -463,6 +522,7 @@ mod tests {
             value: None,
             phase: Phase::Idle,
             clients: BTreeSet::new(),
+            refused: false,
         });
         for c in 0..(MAX_WAITING_CLIENTS + 10) {
             let mut o = Out::new();
