@@ -4,6 +4,7 @@
 //! * [`bugs`]: the seeded bugs and the configuration that exposes each.
 //! * [`liveness`]: a sound "eventually" checker (stateright's is not).
 //! * [`claims`]: the liveness claims of single-decree Paxos (`paxos liveness`).
+//! * [`symmetry`]: symmetry reduction over acceptors (`paxos check --symmetry`).
 //! * [`run`]: running a checker with progress, shortest counterexamples and reports.
 //! * [`bench`]: checker benchmarks (`paxos bench bugs|spec|liveness`).
 
@@ -13,3 +14,4 @@ pub mod claims;
 pub mod liveness;
 pub mod run;
 pub mod single;
+pub mod symmetry;
