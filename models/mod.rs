@@ -6,6 +6,7 @@
 //! * [`fairness`]: fair cycles, for liveness under fair loss and finitely many crashes.
 //! * [`synchrony`]: partial synchrony for the leader alone (the `leader-progress` claim).
 //! * [`claims`]: the liveness claims of single-decree Paxos (`paxos liveness`).
+//! * [`symmetry`]: symmetry reduction over acceptors (`paxos check --symmetry`).
 //! * [`run`]: running a checker with progress, shortest counterexamples and reports.
 //! * [`bench`]: checker benchmarks (`paxos bench bugs|spec|liveness`).
 
@@ -16,4 +17,5 @@ pub mod fairness;
 pub mod liveness;
 pub mod run;
 pub mod single;
+pub mod symmetry;
 pub mod synchrony;

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 /// Search strategy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Strategy {
-    /// Breadth-first (no symmetry reduction in stateright 0.31).
+    /// Breadth-first (stateright 0.31 applies no symmetry reduction to BFS).
     Bfs,
     /// Depth-first, with the model's symmetry reduction when one is given.
     Dfs,
@@ -76,8 +76,10 @@ pub struct Report {
     pub config: serde_json::Value,
     /// States generated.
     pub states: usize,
-    /// Unique states.
+    /// Unique states (with symmetry reduction: one per orbit, see `models/symmetry.rs`).
     pub unique_states: usize,
+    /// Whether symmetry reduction was applied (DFS with a symmetry function).
+    pub symmetry: bool,
     /// Maximum depth.
     pub max_depth: usize,
     /// Wall time in seconds.
@@ -96,8 +98,17 @@ impl Report {
     pub fn print_text(&self, out: &mut impl Write) -> std::io::Result<()> {
         writeln!(
             out,
-            "{}: {} states, {} unique, max depth {}, {:.2} s",
-            self.model, self.states, self.unique_states, self.max_depth, self.seconds
+            "{}: {} states, {} unique{}, max depth {}, {:.2} s",
+            self.model,
+            self.states,
+            self.unique_states,
+            if self.symmetry {
+                " up to acceptor symmetry"
+            } else {
+                ""
+            },
+            self.max_depth,
+            self.seconds
         )?;
         writeln!(out)?;
         writeln!(out, "{:<28} {:<10} status", "property", "kind")?;
@@ -253,6 +264,7 @@ where
         config,
         states,
         unique_states: unique,
+        symmetry: opts.strategy == Strategy::Dfs && opts.symmetry.is_some(),
         max_depth: depth,
         seconds,
         properties: results,

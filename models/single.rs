@@ -27,14 +27,24 @@
 //! acceptor can revive a message), nor to client messages (a `Propose` a busy proposer ignores
 //! may be answered once it has decided).
 //!
-//! # Why there is no symmetry reduction
+//! # Symmetry: acceptors only, and only with separate roles
 //!
-//! Symmetry reduction is sound only for permutations that map the model onto itself. Proposers
-//! are not interchangeable: ballots `(round, proposer)` break ties by proposer index, so
-//! relabelling proposers changes which ballot wins. Clients are not interchangeable either:
-//! each carries its own value and starts at its own proposer, so no permutation of clients
-//! fixes the initial state. Rather than claim a reduction that would be unsound (or that
-//! reduces nothing), the models are explored in full.
+//! Symmetry reduction is sound only for permutations that map the model onto itself.
+//!
+//! **Proposers and clients are not permuted.** Proposers are not interchangeable: ballots
+//! `(round, proposer)` break ties by proposer index, so relabelling proposers changes which
+//! ballot wins. Clients are not interchangeable either: each carries its own value and starts
+//! at its own proposer, so no permutation of clients fixes the initial state.
+//!
+//! **Acceptors are, with separate roles** (`merge = none`: `roles`, `faults` and the seeded
+//! bugs built on them). They run one acceptor role, no actor names one acceptor differently
+//! from another, no seeded bug singles one out, and every property counts or compares votes and
+//! promises per acceptor in a way no relabelling changes. `paxos check --symmetry` explores one
+//! state per orbit under permutations of acceptors (`models/symmetry.rs`, which also rewrites
+//! every place an acceptor's identity appears in a state, and `tests/symmetry.rs`, which
+//! checks the premises on every state of `roles` and that verdicts do not change). It is
+//! refused with merged nodes, where an acceptor is also a proposer (`all`) or a learner that
+//! clients address by index (`acceptor-learner`).
 //!
 //! # Properties
 //!

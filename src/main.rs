@@ -6,8 +6,9 @@
 use clap::{Args, Parser, Subcommand};
 use paxos::models::run::{self, RunOptions, Strategy};
 use paxos::models::single::{
-    LearnMode, Merge, NetworkKind, SingleConfig, SingleModel, CONFIG_NAMES,
+    LearnMode, Merge, NetworkKind, SingleConfig, SingleModel, SingleModelState, CONFIG_NAMES,
 };
+use paxos::models::symmetry;
 use paxos::runtime::bench::{bench_main, BenchArgs};
 use paxos::runtime::cli::{
     cluster_main, learn_main, new_cluster_main, node_main, propose_main, status_main, ClusterArgs,
@@ -242,7 +243,8 @@ struct CheckArgs {
     #[arg(long, default_value_t = 2)]
     threads: usize,
     /// Search: dfs (depth-first; little memory), bfs (breadth-first; keeps every pending
-    /// state in memory; finds shallow violations first), or auto (bfs with --bug, else dfs).
+    /// state in memory; finds shallow violations first), or auto (bfs with --bug unless
+    /// --symmetry, else dfs).
     /// Counterexamples are always re-searched with one-thread BFS.
     #[arg(long, default_value = "auto", value_parser = ["auto", "dfs", "bfs"])]
     search: String,
@@ -252,6 +254,12 @@ struct CheckArgs {
     /// Explore everything even after a property is violated (default: stop at the first).
     #[arg(long)]
     keep_going: bool,
+    /// Symmetry reduction over acceptors: explore one state per orbit under permutations of
+    /// acceptor ids (DFS only). Sound, and accepted, only with separate roles (--merge none,
+    /// e.g. --config roles or faults); see models/symmetry.rs. `refines-spec` still walks the
+    /// full graph.
+    #[arg(long)]
+    symmetry: bool,
     /// Skip the `refines-spec` check (every edge of the actor model is a step of the abstract
     /// spec or a stutter), which runs for separate-role configurations that record phase 1.
     #[arg(long)]
@@ -449,8 +457,26 @@ fn check(args: CheckArgs) -> Result<ExitCode, Usage> {
         return Err(Usage("--threads 0: at least one thread is needed".into()));
     }
     let cfg = args.model.config()?;
+    if args.symmetry {
+        symmetry::applies(&cfg).map_err(Usage)?;
+        if args.search == "bfs" {
+            return Err(Usage(
+                "--symmetry needs --search dfs (or auto): stateright 0.31 applies symmetry \
+                 reduction only to depth-first search"
+                    .into(),
+            ));
+        }
+    }
     if !args.json {
-        println!("Checking single-decree Paxos: {}", cfg.summary());
+        println!(
+            "Checking single-decree Paxos: {}{}",
+            cfg.summary(),
+            if args.symmetry {
+                ", symmetry reduction over acceptors"
+            } else {
+                ""
+            }
+        );
     }
     let model = SingleModel::new(cfg.clone());
     let opts = RunOptions {
@@ -458,10 +484,13 @@ fn check(args: CheckArgs) -> Result<ExitCode, Usage> {
         strategy: match args.search.as_str() {
             "bfs" => Strategy::Bfs,
             "dfs" => Strategy::Dfs,
+            _ if args.symmetry => Strategy::Dfs,
             _ if args.model.bug.is_some() => Strategy::Bfs,
             _ => Strategy::Dfs,
         },
-        symmetry: None,
+        symmetry: args
+            .symmetry
+            .then_some(symmetry::canonicalize as fn(&SingleModelState) -> SingleModelState),
         progress: !args.json,
         shortest: true,
         stop_at_violation: !args.keep_going,
