@@ -102,8 +102,8 @@ use stateright::Model;
 
 use super::fairness::check_fair_eventually_in;
 use super::liveness::{check_eventually_in, FairTimeouts, Search, StatePath, Verdict};
-use super::synchrony::LeaderSynchrony;
 use super::single::{SingleAction, SingleConfig, SingleModel, SingleModelState};
+use super::synchrony::LeaderSynchrony;
 use crate::single::ClientPhase;
 
 /// What must eventually hold.
@@ -389,12 +389,12 @@ pub fn round_cap(cfg: &SingleConfig, state: &SingleModelState) -> Option<String>
         // next timeout.
         let refused = (cfg.retransmit && p.refused)
             || cfg.eager_retry
-            && cfg.nacks
-            && state
-                .history
-                .max_promised
-                .iter()
-                .any(|m| m.is_some_and(|m| m > ballot));
+                && cfg.nacks
+                && state
+                    .history
+                    .max_promised
+                    .iter()
+                    .any(|m| m.is_some_and(|m| m > ballot));
         (timed_out || refused).then(|| {
             format!(
                 "{} at round {} (--max-round {}) {} and may not start a higher ballot",

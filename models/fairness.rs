@@ -103,10 +103,7 @@ struct Component {
 /// `model` must be the model `graph` was explored from.
 pub fn fair_cycle<M, A, H>(model: &M, graph: &StateGraph, members: &[u32]) -> Option<Vec<u32>>
 where
-    M: Model<
-        State = ActorModelState<A, H>,
-        Action = ActorModelAction<A::Msg, A::Timer, A::Random>,
-    >,
+    M: Model<State = ActorModelState<A, H>, Action = ActorModelAction<A::Msg, A::Timer, A::Random>>,
     A: Actor,
     H: Clone + Debug + Hash + Eq,
     ActorModelState<A, H>: Hash + Clone,
@@ -124,10 +121,7 @@ pub fn check_fair_eventually_in<M, A, H>(
     goal: impl FnMut(&M::State) -> bool,
 ) -> LivenessReport<M>
 where
-    M: Model<
-        State = ActorModelState<A, H>,
-        Action = ActorModelAction<A::Msg, A::Timer, A::Random>,
-    >,
+    M: Model<State = ActorModelState<A, H>, Action = ActorModelAction<A::Msg, A::Timer, A::Random>>,
     A: Actor,
     H: Clone + Debug + Hash + Eq,
     ActorModelState<A, H>: Hash + Clone + Debug,
@@ -218,11 +212,13 @@ impl Component {
             model.actions(&s, &mut actions);
             for a in actions.drain(..) {
                 let kind = match &a {
-                    ActorModelAction::Deliver { src, dst, msg } => Kind::Deliver(msgs.id(Envelope {
-                        src: *src,
-                        dst: *dst,
-                        msg: msg.clone(),
-                    })),
+                    ActorModelAction::Deliver { src, dst, msg } => {
+                        Kind::Deliver(msgs.id(Envelope {
+                            src: *src,
+                            dst: *dst,
+                            msg: msg.clone(),
+                        }))
+                    }
                     ActorModelAction::Drop(env) => Kind::Drop(msgs.id(env.clone())),
                     ActorModelAction::Timeout(id, t) => {
                         Kind::Timeout(timer_ids.id((usize::from(*id), t.clone())))

@@ -1062,17 +1062,11 @@ impl StateGraph {
     /// (`cycle.first() == cycle.last()`), or `None` when every cycle there is unfair. Components
     /// are offered in that BFS order; the first fair cycle is reported with a shortest stem.
     /// See [`fairness`](super::fairness).
-    pub fn check_eventually_fair(
-        &self,
-        fair_cycle: &mut dyn FnMut(&StateGraph, &[u32]) -> Option<Vec<u32>>,
-    ) -> IndexVerdict {
+    pub fn check_eventually_fair(&self, fair_cycle: &mut FairCycle<'_>) -> IndexVerdict {
         self.decide(Some(fair_cycle))
     }
 
-    fn decide(
-        &self,
-        fair_cycle: Option<&mut dyn FnMut(&StateGraph, &[u32]) -> Option<Vec<u32>>>,
-    ) -> IndexVerdict {
+    fn decide(&self, fair_cycle: Option<&mut FairCycle<'_>>) -> IndexVerdict {
         let n = self.len();
         // Restricted BFS over non-label states from non-label initial states.
         let mut bad = Bits::zeros(n);
@@ -1263,6 +1257,10 @@ impl StateGraph {
         (rindex, cyclic)
     }
 }
+
+/// A decision procedure for fair cycles (see [`StateGraph::check_eventually_fair`]): the graph
+/// and a cyclic component's states in, a fair cycle of state indices out.
+pub type FairCycle<'a> = dyn FnMut(&StateGraph, &[u32]) -> Option<Vec<u32>> + 'a;
 
 /// The outcome of [`StateGraph::check_eventually`], with states as graph indices.
 #[derive(Clone, Debug, PartialEq, Eq)]

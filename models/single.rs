@@ -396,16 +396,20 @@ impl SingleConfig {
             return Err("too many actors for a model (at most 60)".into());
         }
         if self.consume_ignored && self.network != NetworkKind::UnorderedNonduplicating {
-            return Err("--consume-ignored needs --network unordered_nonduplicating: on a \
+            return Err(
+                "--consume-ignored needs --network unordered_nonduplicating: on a \
                         duplicating network a delivered message stays, and an ordered one \
                         already delivers every message"
-                .into());
+                    .into(),
+            );
         }
         if self.retransmit && !(self.nacks && self.timers) {
-            return Err("--retransmit needs --nacks and --timers: a proposer retransmits when its \
+            return Err(
+                "--retransmit needs --nacks and --timers: a proposer retransmits when its \
                         timer fires, and only a Nack tells it that its ballot was refused \
                         rather than its messages lost"
-                .into());
+                    .into(),
+            );
         }
         Ok(())
     }
@@ -898,7 +902,11 @@ impl SingleModel {
 
     /// With [`SingleConfig::consume_ignored`], the step in which a message reaches an up
     /// recipient that ignores it: the message leaves the network, nothing else changes.
-    fn consume_ignored(&self, last: &SingleModelState, action: &SingleAction) -> Option<SingleModelState> {
+    fn consume_ignored(
+        &self,
+        last: &SingleModelState,
+        action: &SingleAction,
+    ) -> Option<SingleModelState> {
         let ActorModelAction::Deliver { src, dst, msg } = action else {
             return None;
         };

@@ -96,12 +96,14 @@ where
     /// Whether the leader's timer may fire: none of its current ballot's messages in flight.
     fn leader_may_fire(&self, state: &SingleModelState, actions: &[SingleAction]) -> bool {
         let i = usize::from(self.leader);
-        let ballot = state.actor_states[i].proposer().and_then(|p| match p.phase {
-            crate::single::Phase::Preparing { ballot, .. }
-            | crate::single::Phase::Prepared { ballot, .. }
-            | crate::single::Phase::Accepting { ballot, .. } => Some(ballot),
-            _ => None,
-        });
+        let ballot = state.actor_states[i]
+            .proposer()
+            .and_then(|p| match p.phase {
+                crate::single::Phase::Preparing { ballot, .. }
+                | crate::single::Phase::Prepared { ballot, .. }
+                | crate::single::Phase::Accepting { ballot, .. } => Some(ballot),
+                _ => None,
+            });
         let Some(ballot) = ballot else {
             return true;
         };
@@ -150,7 +152,11 @@ where
         });
     }
 
-    fn next_state(&self, last: &SingleModelState, action: SingleAction) -> Option<SingleModelState> {
+    fn next_state(
+        &self,
+        last: &SingleModelState,
+        action: SingleAction,
+    ) -> Option<SingleModelState> {
         self.inner.next_state(last, action)
     }
 

@@ -812,10 +812,7 @@ fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
     if !args.json {
         println!("Liveness of single-decree Paxos, claim `{}`", c.name);
         println!("  model:      {}", c.config.summary());
-        println!(
-            "  assumption: {}",
-            c.assumption.describe()
-        );
+        println!("  assumption: {}", c.assumption.describe());
         println!("  goal:       on every path, {}", c.goal.describe());
         if c.max_destroyed > 0 {
             println!(

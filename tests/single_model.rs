@@ -192,6 +192,7 @@ fn round_durability_can_fail() {
         value: None,
         phase: Phase::Idle,
         clients: Default::default(),
+        refused: false,
     }));
     assert!(!holds(&m, "round-durability", &s));
     // P1 at round 1 with only round 1 prepared is fine.
