@@ -82,6 +82,23 @@
 //! third ballot (which would find and return the chosen value), and the model allows two; the
 //! expected verdict is [`Verdict::HoldsUpToBound`], and the trace shows the run.
 //!
+//! # Claim 6, `leader-progress`: one leader makes progress through loss and crashes
+//!
+//! The claim Paxos is known for, under [`Assumption::LeaderFairLoss`]: one leader (the only
+//! proposer; it prepares at start), three acceptors of which one at a time may crash and
+//! recover (finitely often), a lossy non-duplicating network in which a message sent again and
+//! again is eventually delivered, two clients that retry. Only the leader's and the clients'
+//! timers fire, each only once none of its own messages is in flight
+//! ([`LeaderSynchrony`]): partial synchrony for the leader, not for the whole system. The
+//! proposer retransmits the current phase at the same ballot when its timer fires (unless a
+//! `Nack` refused the ballot), and acceptors answer retransmissions, so fair loss applies: the
+//! retransmitted message is the same message. Expected and found: [`Verdict::Holds`] with an
+//! empty frontier (nothing is cut; the leader is never refused, so it never leaves round 1).
+//! `tests/leader_progress.rs` shows what each part of the assumption buys: without fairness the
+//! network loses a retried request forever; with two acceptors down for good the leader
+//! retransmits forever; without retransmission every ballot can be lost, and the run climbs into
+//! the round bound.
+//!
 //! # Why Paxos needs a leader for progress
 //!
 //! Fischer, Lynch and Paterson proved that no deterministic consensus algorithm for an

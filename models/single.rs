@@ -288,7 +288,7 @@ fn ser_bug<S: serde::Serializer>(b: &Bug, s: S) -> Result<S::Ok, S::Error> {
 }
 
 /// The named configurations.
-pub const CONFIG_NAMES: [&str; 4] = ["compat", "roles", "faults", "runtime"];
+pub const CONFIG_NAMES: [&str; 5] = ["compat", "roles", "faults", "runtime", "runtime-roles"];
 
 impl SingleConfig {
     /// Looks up a named configuration.
@@ -364,6 +364,23 @@ impl SingleConfig {
                 catch_up: true,
                 ..Self::named("compat").unwrap()
             }),
+            // What `paxos node` runs when the cluster file lists two proposers, three
+            // acceptors and one learner as separate processes: `roles` with the runtime's
+            // protocol knobs (the first proposer leads, learners learn from `Chosen` and are
+            // caught up, `Nack`s and proposer retries on), two ballots.
+            "runtime-roles" => {
+                let runtime = Self::named("runtime").unwrap();
+                Some(SingleConfig {
+                    timers: runtime.timers,
+                    nacks: runtime.nacks,
+                    max_round: runtime.max_round,
+                    max_ballots: runtime.max_ballots,
+                    learn: runtime.learn,
+                    leader: runtime.leader,
+                    catch_up: runtime.catch_up,
+                    ..Self::named("roles").unwrap()
+                })
+            }
             _ => None,
         }
     }

@@ -145,7 +145,7 @@ struct SpecArgs {
 /// Model flags; every one overrides the chosen `--config`.
 #[derive(Args, Clone, Debug)]
 struct ModelArgs {
-    /// Named configuration to start from: compat, roles, faults, runtime [default: roles, or with
+    /// Named configuration to start from: compat, roles, faults, runtime, runtime-roles [default: roles, or with
     /// --bug the configuration that exposes that bug].
     #[arg(long)]
     config: Option<String>,

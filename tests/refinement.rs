@@ -365,3 +365,21 @@ fn the_mapping_on_a_hand_built_state() {
         ]
     );
 }
+
+/// The separate-role layout `paxos node` accepts (`runtime-roles`: the first proposer leads and
+/// prepares in its start step, learners learn from `Chosen` and are caught up, `Nack`s and
+/// retries) refines the spec; its initial state is the spec's Init plus the leader's Phase1a.
+#[test]
+fn runtime_roles_refines_the_spec() {
+    let r = check_refinement(&named("runtime-roles")).unwrap();
+    eprintln!("runtime-roles: {r:?}");
+    assert_eq!(r.violation, None);
+    assert_eq!(r.states, 348_861);
+    assert_eq!(
+        (r.edges, r.stutters, r.steps),
+        (1_894_671, 1_141_808, 752_863)
+    );
+    assert_eq!(r.stutters + r.steps, r.edges);
+    assert_eq!(r.beyond_boundary, 215_748);
+    assert_eq!(r.spec_states, 8_288);
+}

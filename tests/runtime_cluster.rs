@@ -422,6 +422,31 @@ fn bad_usage_exits_with_code_2_and_a_message() {
     assert!(stderr(&o).starts_with(
         "error: --nodes 2: Paxos needs at least 3 nodes; a majority of 3 tolerates one failure\n"
     ));
+    // Layouts no pinned model checks are refused unless asked for.
+    let o = run(&args(&["cluster", "--nodes", "5"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).starts_with(
+        "error: --nodes 5: the member layout (5 nodes) is not one a pinned model configuration \
+         checks; the checked layouts are 3 merged nodes (model `runtime`) and 2 proposers, 3 \
+         acceptors and 1 learner (model `runtime-roles`); pass --unchecked-layout to run it \
+         anyway\n"
+    ));
+    let o = run(&args(&[
+        "node",
+        "--id",
+        "0",
+        "--data-dir",
+        "/nonexistent",
+        "--peers",
+        "127.0.0.1:1,127.0.0.1:2,127.0.0.1:3,127.0.0.1:4",
+        "--insecure",
+    ]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with("error: the member layout (4 nodes) is not one a pinned model"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

@@ -231,7 +231,7 @@ fn the_identity_covers_the_ordered_roles_and_an_explicit_cluster_id() {
     };
     assert_ne!(x.cluster_id(), y.cluster_id());
     let mut cx = create(&tmp.path().join("x"), x.clone());
-    cx.common_args = args(&["--retry-ms", "50"]);
+    cx.common_args = args(&["--retry-ms", "50", "--unchecked-layout"]);
     cx.start_all().unwrap();
     let o = run(&propose_args(&cx, 1, &[]));
     assert_eq!(stdout(&o), "decided 1\n", "{}", stderr(&o));

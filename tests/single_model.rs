@@ -348,6 +348,38 @@ fn runtime_is_pinned_and_every_property_holds() {
     pinned("runtime", Strategy::Dfs, 418_334, &found);
 }
 
+/// The separate-role layout `paxos node` accepts (two proposers, three acceptors, one learner;
+/// see `Membership::checked_model`): `roles` with the runtime's knobs, two ballots.
+#[test]
+fn runtime_roles_is_pinned_and_every_property_holds() {
+    let found = ["value-chosen", "second-proposer-completes"];
+    pinned("runtime-roles", Strategy::Dfs, 348_861, &found);
+}
+
+/// Invalid protocol-knob combinations are refused with the reason.
+#[test]
+fn retransmission_and_consumed_deliveries_are_validated() {
+    let c = SingleConfig {
+        retransmit: true,
+        nacks: false,
+        ..SingleConfig::named("roles").unwrap()
+    };
+    assert_eq!(
+        c.validate().unwrap_err(),
+        "--retransmit needs --nacks and --timers: a proposer retransmits when its timer fires, \
+         and only a Nack tells it that its ballot was refused rather than its messages lost"
+    );
+    let c = SingleConfig {
+        consume_ignored: true,
+        ..SingleConfig::named("faults").unwrap()
+    };
+    assert_eq!(
+        c.validate().unwrap_err(),
+        "--consume-ignored needs --network unordered_nonduplicating: on a duplicating network a \
+         delivered message stays, and an ordered one already delivers every message"
+    );
+}
+
 #[test]
 fn the_leader_prepares_at_start_and_saves_its_ballot_first() {
     let m = model("runtime");

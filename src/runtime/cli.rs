@@ -236,11 +236,25 @@ pub struct NodeArgs {
     /// Milliseconds between two log lines with the datagram counters.
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub stats_interval_ms: u64,
+    /// Run a member layout that no pinned model configuration checks (the checked ones: 3
+    /// merged nodes, model `runtime`; 2 proposers, 3 acceptors and 1 learner, model
+    /// `runtime-roles`). Safety does not depend on the layout, but no model explored it.
+    #[arg(long)]
+    pub unchecked_layout: bool,
     /// FOR TESTS ONLY: drop, duplicate and delay this node's outgoing datagrams on purpose,
     /// e.g. drop=0.1,dup=0.05,delay=0.2,delay-ms=20,seed=7 or drop-except:Accept=ADDR
     /// (see paxos::runtime::faults).
     #[arg(long, value_name = "SPEC")]
     pub inject_faults: Option<String>,
+}
+
+/// The refusal of a layout no pinned model checks.
+fn unchecked_layout_message(layout: &str) -> String {
+    format!(
+        "the member layout ({layout}) is not one a pinned model configuration checks; the \
+         checked layouts are 3 merged nodes (model `runtime`) and 2 proposers, 3 acceptors and \
+         1 learner (model `runtime-roles`); pass --unchecked-layout to run it anyway"
+    )
 }
 
 /// The node configuration the arguments describe.
@@ -252,6 +266,11 @@ pub fn node_config(a: &NodeArgs) -> Result<NodeConfig, Usage> {
             "--id {}: the member list has {n} members, so the id must be 0..={}",
             a.id,
             n - 1
+        )));
+    }
+    if membership.checked_model().is_none() && !a.unchecked_layout {
+        return Err(Usage(unchecked_layout_message(
+            &membership.layout_summary(),
         )));
     }
     let listed = membership.members[a.id].role;
@@ -299,6 +318,12 @@ pub fn node_main(a: NodeArgs) -> ExitCode {
         Ok(c) => c,
         Err(u) => return usage_exit(u),
     };
+    if cfg.membership.checked_model().is_none() {
+        tracing::warn!(
+            layout = %cfg.membership.layout_summary(),
+            "UNCHECKED LAYOUT: no pinned model configuration explored this member layout"
+        );
+    }
     let result = if a.init {
         init_node(&cfg)
     } else {
@@ -333,6 +358,9 @@ pub struct ClusterArgs {
     /// Run nodes and print client commands without authentication.
     #[arg(long)]
     pub insecure: bool,
+    /// Allow --nodes other than 3 (see `paxos node --unchecked-layout`).
+    #[arg(long)]
+    pub unchecked_layout: bool,
 }
 
 fn cluster_addrs(a: &ClusterArgs) -> Result<Vec<SocketAddrV4>, Usage> {
@@ -346,6 +374,13 @@ fn cluster_addrs(a: &ClusterArgs) -> Result<Vec<SocketAddrV4>, Usage> {
         return Err(Usage(format!(
             "--nodes {}: at most 64 are supported",
             a.nodes
+        )));
+    }
+    if a.nodes != 3 && !a.unchecked_layout {
+        return Err(Usage(format!(
+            "--nodes {}: {}",
+            a.nodes,
+            unchecked_layout_message(&format!("{} nodes", a.nodes))
         )));
     }
     if let Some(p) = a.base_port {
@@ -430,6 +465,9 @@ pub fn cluster_main(a: ClusterArgs) -> ExitCode {
     };
     cluster.insecure = a.insecure;
     cluster.common_args = vec!["--retry-ms".into(), a.retry_ms.to_string()];
+    if a.unchecked_layout {
+        cluster.common_args.push("--unchecked-layout".into());
+    }
     if let Err(e) = cluster.start_all() {
         eprintln!("error: {e}");
         eprintln!("(logs in {})", dir.display());

@@ -232,6 +232,41 @@ impl Membership {
         s
     }
 
+    /// The pinned model configuration (`models/single.rs`) that describes this layout, if any:
+    /// `runtime` for three merged nodes, `runtime-roles` for two proposers, three acceptors and
+    /// one learner as separate processes (in any order; the first proposer listed leads, as the
+    /// model's proposer 0 does). A node refuses any other layout unless it is started with
+    /// `--unchecked-layout`: no pinned model explored it.
+    pub fn checked_model(&self) -> Option<&'static str> {
+        let count = |r: Role| self.members.iter().filter(|m| m.role == r).count();
+        match (
+            count(Role::Node),
+            count(Role::Proposer),
+            count(Role::Acceptor),
+            count(Role::Learner),
+        ) {
+            (3, 0, 0, 0) => Some("runtime"),
+            (0, 2, 3, 1) => Some("runtime-roles"),
+            _ => None,
+        }
+    }
+
+    /// The layout in words, e.g. `3 nodes, 2 learners`.
+    pub fn layout_summary(&self) -> String {
+        let parts: Vec<String> = Role::NAMES
+            .iter()
+            .filter_map(|name| {
+                let n = self
+                    .members
+                    .iter()
+                    .filter(|m| m.role.name() == *name)
+                    .count();
+                (n > 0).then(|| format!("{n} {name}{}", if n == 1 { "" } else { "s" }))
+            })
+            .collect();
+        parts.join(", ")
+    }
+
     /// Checks the list: distinct addresses, at least one proposer, at least three acceptors
     /// (fewer tolerate no failure; the checked model requires three too), at most 64
     /// acceptors (their sets are 64-bit masks), at least one learner.
@@ -442,6 +477,67 @@ mod tests {
                 "node {i}"
             );
         }
+    }
+
+    /// A cluster file with two proposers, three acceptors and one learner runs the actors of
+    /// the pinned `runtime-roles` model, up to addresses and the bounded knobs.
+    #[test]
+    fn a_separate_roles_cluster_runs_the_checked_runtime_roles_configuration() {
+        let text = "proposer 127.0.0.1:1\nproposer 127.0.0.1:2\nacceptor 127.0.0.1:3\n\
+                    acceptor 127.0.0.1:4\nacceptor 127.0.0.1:5\nlearner 127.0.0.1:6\n";
+        let m = Membership::parse(text, "f").unwrap();
+        assert_eq!(m.checked_model(), Some("runtime-roles"));
+        let t = Timing {
+            proposer_retry: retry_range(200),
+            client_retry: retry_range(500),
+        };
+        let model = SingleConfig::named("runtime-roles").unwrap().actors();
+        let id = |i: Id| {
+            let a = SocketAddrV4::from(i);
+            Id::from(m.members.iter().position(|x| x.addr == a).unwrap())
+        };
+        let ids = |v: Vec<Id>| v.into_iter().map(id).collect::<Vec<_>>();
+        for (i, checked) in model.iter().take(6).enumerate() {
+            let renamed = match (m.actor(i, &t), checked) {
+                (SingleActor::Proposer(p), SingleActor::Proposer(mp)) => {
+                    SingleActor::Proposer(Proposer {
+                        acceptors: ids(p.acceptors),
+                        notify: ids(p.notify),
+                        retry: mp.retry.clone(),
+                        max_round: mp.max_round,
+                        ..p
+                    })
+                }
+                (SingleActor::Acceptor(a), _) => SingleActor::Acceptor(Acceptor {
+                    learners: ids(a.learners),
+                    ..a
+                }),
+                (SingleActor::Learner(l), _) => SingleActor::Learner(Learner {
+                    acceptors: ids(l.acceptors),
+                    ..l
+                }),
+                (other, _) => panic!("member {i}: {other:?}"),
+            };
+            assert_eq!(renamed, *checked, "member {i}");
+        }
+    }
+
+    #[test]
+    fn only_pinned_layouts_are_checked() {
+        let peers = |n: usize| {
+            let list: Vec<String> = (1..=n).map(|p| format!("127.0.0.1:{p}")).collect();
+            Membership::from_peers(&list.join(",")).unwrap()
+        };
+        assert_eq!(peers(3).checked_model(), Some("runtime"));
+        assert_eq!(peers(5).checked_model(), None);
+        assert_eq!(peers(5).layout_summary(), "5 nodes");
+        let mixed = Membership::parse(
+            "node 127.0.0.1:1\nnode 127.0.0.1:2\nnode 127.0.0.1:3\nlearner 127.0.0.1:4\n",
+            "f",
+        )
+        .unwrap();
+        assert_eq!(mixed.checked_model(), None);
+        assert_eq!(mixed.layout_summary(), "3 nodes, 1 learner");
     }
 
     #[test]
