@@ -330,14 +330,34 @@ fn cli_bad_usage_exits_2() {
     for (args, msg) in [
         (
             &["liveness", "--claim", "nope"][..],
-            "error: unknown --claim 'nope'; expected one of: no-failure, duelling-proposers, \
-             impatient-timers, learners-learn, runtime-clients (or list)",
+            "error: unknown --claim 'nope'; expected one of: no-failure, leader-progress, \
+             duelling-proposers, impatient-timers, learners-learn, runtime-clients (or list)",
         ),
         (
             &["liveness", "--config", "compat", "--lossy"][..],
             "error: the no-failure assumption excludes loss, crashes and duplication: drop \
-             --lossy / --max-crashes / the duplicating network, or pass --unfair to let timers \
-             fire at any moment and failures happen",
+             --lossy / --max-crashes / the duplicating network, or choose another --assumption \
+             (leader-fair-loss, timers-any-time)",
+        ),
+        (
+            &[
+                "liveness",
+                "--config",
+                "compat",
+                "--assumption",
+                "leader-fair-loss",
+            ][..],
+            "error: --assumption leader-fair-loss needs separate roles (--merge none): with \
+             merged nodes an acceptor's crash is its proposer's crash, and the leader must not \
+             crash",
+        ),
+        (
+            &["liveness", "--claim", "no-failure", "--ignore-fairness"][..],
+            "error: --ignore-fairness applies to --assumption leader-fair-loss",
+        ),
+        (
+            &["liveness", "--assumption", "leader-fair-loss", "--unfair"][..],
+            "cannot be used with",
         ),
         (
             &[

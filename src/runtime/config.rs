@@ -24,6 +24,10 @@
 //! learner  127.0.0.1:7006
 //! ```
 //!
+//! Only layouts that a pinned model configuration checks run by default
+//! ([`Membership::checked_model`]): three merged nodes (`runtime`) and two proposers, three
+//! acceptors and one learner (`runtime-roles`). Any other layout needs `--unchecked-layout`.
+//!
 //! # The actors
 //!
 //! [`Membership::actor`] builds a member's [`SingleActor`] exactly the way the checked model
