@@ -23,6 +23,48 @@ pub struct BugCase {
     pub why: &'static str,
 }
 
+/// Where a bug does real harm beyond the property that catches it first, when that needs a
+/// configuration of its own: `acceptor-forgets` breaks `agreement` (two values chosen), and
+/// `mixed-ballot-learner` makes two learners learn different values (`learners-agree`). The
+/// configurations are chosen so that one-thread BFS finds the shortest counterexample in
+/// seconds; `tests/bugs.rs` pins them.
+pub fn harm(bug: Bug) -> Option<BugCase> {
+    let compat = SingleConfig::named("compat").expect("compat exists");
+    let (config, property, why) = match bug {
+        Bug::AcceptorForgets => (
+            SingleConfig {
+                max_crashes: 1,
+                ..compat
+            },
+            "agreement",
+            "one crash: a node votes for 1, which the first proposer's own vote makes chosen, \
+             crashes and forgets, then runs a higher ballot for 2 whose promises report no \
+             vote, and the first node votes for 2 too; merged nodes promise and vote locally, \
+             which keeps the trace at 10 steps",
+        ),
+        Bug::MixedBallotLearner => (
+            SingleConfig {
+                timers: true,
+                max_round: 2,
+                network: super::single::NetworkKind::Ordered,
+                ..compat
+            },
+            "learners-agree",
+            "two learners can only disagree with four ballots (README, seeded bugs), so both \
+             proposers retry once (rounds <= 2); merged learners count the votes their node's \
+             proposer receives; FIFO channels keep the search to seconds (on the unordered \
+             network: 16 steps, found after 3.3M states)",
+        ),
+        _ => return None,
+    };
+    Some(BugCase {
+        bug,
+        config: SingleConfig { bug, ..config },
+        property: Some(property),
+        why,
+    })
+}
+
 /// The case for `bug`.
 pub fn case(bug: Bug) -> BugCase {
     let roles = SingleConfig::named("roles").expect("roles exists");

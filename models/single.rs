@@ -58,7 +58,8 @@
 //! |---|---|---|
 //! | `agreement` | always | at most one value is ever chosen |
 //! | `validity` | always | only a value some client proposed is chosen |
-//! | `learner-agreement` | always | every value a live learner learned is chosen (so no two learners differ) |
+//! | `learner-agreement` | always | every value a live learner learned is chosen (so, with `agreement`, no two live learners differ) |
+//! | `learners-agree` | always | no two learners ever learned different values (from the ghost `learned`: each learner's first value, crashed or not) |
 //! | `stability` | always | a learner's value, once learned, never changes or disappears, across crash and recovery |
 //! | `durability` | always | a live acceptor's promise is at least every ballot it ever promised or voted in |
 //! | `round-durability` | always | a live proposer's round is at least the round of every `Prepare` it ever sent (so a restarted proposer never reuses a ballot; not judged with `shared-ballots`, where a ballot does not name its proposer) |
@@ -1102,6 +1103,16 @@ impl SingleModel {
                     })
                 },
             ),
+            Property::always("learners-agree", |_: &SingleModel, s: &SingleModelState| {
+                // From the ghost `learned`: every learner's first learned value, crashed or not.
+                s.history
+                    .learned
+                    .iter()
+                    .flatten()
+                    .collect::<BTreeSet<_>>()
+                    .len()
+                    <= 1
+            }),
             Property::always("stability", |_: &SingleModel, s: &SingleModelState| {
                 !s.history.unstable
             }),

@@ -1,7 +1,8 @@
 //! Every seeded bug is caught by its named property with a shortest counterexample (one-thread
 //! BFS on that property alone) of an exact length, after an exact number of explored states.
 
-use paxos::models::bugs::case;
+use paxos::ballot::Ballot;
+use paxos::models::bugs::{case, harm};
 use paxos::models::run::shortest_path;
 use paxos::models::single::{SingleConfig, SingleModel};
 use paxos::single::Bug;
@@ -33,6 +34,34 @@ fn acceptor_forgets_is_caught_by_durability() {
         ]
     );
     assert_eq!(states, 399);
+}
+
+/// The real harm of a forgetful acceptor (`models::bugs::harm`: `compat` + 1 crash): N1 votes
+/// for 1 at 1.0, which N0's own vote makes chosen, then crashes and forgets; back up, it takes
+/// C1's value 2, promises its own ballot 1.1 with no vote to report, N2 has none either, and N0
+/// votes 2 at 1.1 (it promised only 1.0): 1 and 2 are both chosen.
+#[test]
+fn acceptor_forgets_breaks_agreement() {
+    let c = harm(Bug::AcceptorForgets).expect("a harm case");
+    assert_eq!(c.property, Some("agreement"));
+    let m = SingleModel::new(c.config.clone());
+    let (path, states) = shortest_path(m.clone().only("agreement"), "agreement");
+    assert_eq!(
+        m.format_trace(&path.expect("agreement violated")),
+        [
+            "1. C0 -> N0 Propose(1)",
+            "2. N0 -> N1 Prepare(1.0)",
+            "3. N1 -> N0 Promise(1.0, none)",
+            "4. N0 -> N1 Accept(1.0, 1)",
+            "5. N1 crashes",
+            "6. N1 recovers",
+            "7. C1 -> N1 Propose(2)",
+            "8. N1 -> N2 Prepare(1.1)",
+            "9. N2 -> N1 Promise(1.1, none)",
+            "10. N1 -> N0 Accept(1.1, 2)",
+        ]
+    );
+    assert_eq!(states, 35_876);
 }
 
 #[test]
@@ -103,6 +132,67 @@ fn mixed_ballot_learner_is_caught_by_learner_agreement() {
     assert_eq!(trace[6], "7. A0 -> L0 Accepted(1.0, 1)");
     assert_eq!(trace[13], "14. A1 -> L0 Accepted(1.1, 1)");
     assert_eq!(states, 35_859);
+}
+
+/// The real harm of a mixed-ballot learner (`models::bugs::harm`: `compat`, FIFO channels, both
+/// proposers retry once): N0's learner counts N2's vote for 1 at 1.0 (step 9) and N0's own at
+/// 2.0 (step 14) as a majority and learns 1, which no majority ever voted for in one ballot;
+/// N1 gets 2 chosen at 2.1 (N1 and N2 vote for it, steps 17 and 18) and its learner learns 2.
+/// (Steps 4, 12 and 13 are refused messages that a FIFO channel must deliver to reach the next.)
+#[test]
+fn mixed_ballot_learner_makes_learners_disagree() {
+    let c = harm(Bug::MixedBallotLearner).expect("a harm case");
+    assert_eq!(c.property, Some("learners-agree"));
+    let m = SingleModel::new(c.config.clone());
+    let (path, states) = shortest_path(m.clone().only("learners-agree"), "learners-agree");
+    let path = path.expect("learners disagree");
+    assert_eq!(
+        m.format_trace(&path),
+        [
+            "1. C0 -> N0 Propose(1)",
+            "2. N0 -> N2 Prepare(1.0)",
+            "3. C1 -> N1 Propose(2)",
+            "4. N0 -> N1 Prepare(1.0)",
+            "5. N1 -> N0 Prepare(1.1)",
+            "6. N0 -> N1 Promise(1.1, none)",
+            "7. N2 -> N0 Promise(1.0, none)",
+            "8. N0 -> N2 Accept(1.0, 1)",
+            "9. N2 -> N0 Accepted(1.0, 1)",
+            "10. N0 timeout retry",
+            "11. N0 -> N2 Prepare(2.0)",
+            "12. N1 -> N2 Prepare(1.1)",
+            "13. N1 -> N2 Accept(1.1, 2)",
+            "14. N2 -> N0 Promise(2.0, 1@1.0)",
+            "15. N1 timeout retry",
+            "16. N1 -> N2 Prepare(2.1)",
+            "17. N2 -> N1 Promise(2.1, 1@1.0)",
+            "18. N1 -> N2 Accept(2.1, 2)",
+            "19. N2 -> N1 Accepted(2.1, 2)",
+        ]
+    );
+    assert_eq!(states, 464_686);
+    let last = path.last_state();
+    assert_eq!(last.history.learned, [Some(1), Some(2), None, None, None]);
+    // 1 was never chosen; 2 was, at 2.1.
+    assert_eq!(last.history.chosen(3), [(Ballot::new(2, 1), 2)]);
+}
+
+/// Learners that add up votes across ballots still cannot disagree with three ballots: a
+/// majority that voted for `v` in two ballots meets every later ballot's promise quorum, so a
+/// second value needs a ballot of its own before that (`w`) and one to be learned in (four).
+/// The checker confirms it for the harm configuration cut to three ballots: the whole space
+/// (300,987 states) has no disagreement.
+#[test]
+fn mixed_ballot_learners_agree_with_three_ballots() {
+    let cfg = SingleConfig {
+        max_round: 3,
+        max_ballots: 3,
+        ..harm(Bug::MixedBallotLearner).unwrap().config
+    };
+    let m = SingleModel::new(cfg).only("learners-agree");
+    let (path, states) = shortest_path(m, "learners-agree");
+    assert!(path.is_none());
+    assert_eq!(states, 300_987);
 }
 
 /// Two proposers sharing ballot 1.0 with acceptors that re-promise their current ballot: the
@@ -178,8 +268,12 @@ fn shared_ballots_are_masked_by_strict_promises() {
 fn correct_protocol_passes_every_bug_configuration_quickly_searched() {
     // The same shortest-path searches on the correct protocol find nothing within the states
     // the bugged protocol needed (a full proof of each configuration is in the other tests).
-    for (bug, _, _) in Bug::ALL {
-        let c = case(bug);
+    let cases = Bug::ALL
+        .iter()
+        .flat_map(|(bug, _, _)| [Some(case(*bug)), harm(*bug)])
+        .flatten();
+    for c in cases {
+        let bug = c.bug;
         let Some(prop) = c.property else { continue };
         let mut cfg = c.config.clone();
         cfg.bug = Bug::None;

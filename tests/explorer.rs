@@ -125,10 +125,11 @@ fn undiscovered(expectation: &str, name: &str) -> Value {
     json!([expectation, name, null])
 }
 
-const ALWAYS: [&str; 8] = [
+const ALWAYS: [&str; 9] = [
     "agreement",
     "validity",
     "learner-agreement",
+    "learners-agree",
     "stability",
     "durability",
     "round-durability",

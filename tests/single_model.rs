@@ -41,10 +41,11 @@ fn owned(v: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-const SAFETY_HOLDS: [(&str, &str); 8] = [
+const SAFETY_HOLDS: [(&str, &str); 9] = [
     ("agreement", "holds"),
     ("validity", "holds"),
     ("learner-agreement", "holds"),
+    ("learners-agree", "holds"),
     ("stability", "holds"),
     ("durability", "holds"),
     ("round-durability", "holds"),
@@ -141,6 +142,25 @@ fn learner_agreement_can_fail() {
     }));
     assert!(!holds(&m, "learner-agreement", &s), "2 is not chosen");
     s.history.votes.extend([(B10, 2, 0), (B10, 2, 1)]);
+    assert!(holds(&m, "learner-agreement", &s));
+}
+
+#[test]
+fn learners_agree_can_fail() {
+    let mut cfg = SingleConfig::named("roles").unwrap();
+    cfg.learners = 2;
+    let m = SingleModel::new(cfg);
+    let mut s = init(&m);
+    // Actors 5 and 6 are the learners (P0 P1 A0 A1 A2 L0 L1 C0 C1); the ghost keeps each
+    // learner's first value, so a crashed learner's value still counts.
+    s.history.learned[5] = Some(1);
+    assert!(holds(&m, "learners-agree", &s));
+    s.history.learned[6] = Some(1);
+    assert!(holds(&m, "learners-agree", &s), "the same value");
+    s.history.learned[6] = Some(2);
+    s.crashed[6] = true;
+    assert!(!holds(&m, "learners-agree", &s), "1 and 2 learned");
+    // learner-agreement reads live learners' current values only: it does not see this.
     assert!(holds(&m, "learner-agreement", &s));
 }
 
@@ -279,6 +299,7 @@ fn sometimes_properties_depend_on_the_configuration() {
             "agreement",
             "validity",
             "learner-agreement",
+            "learners-agree",
             "stability",
             "durability",
             "round-durability",

@@ -54,10 +54,11 @@ fn named(name: &str) -> SingleConfig {
     SingleConfig::named(name).unwrap()
 }
 
-const HOLDS: [&str; 8] = [
+const HOLDS: [&str; 9] = [
     "agreement",
     "validity",
     "learner-agreement",
+    "learners-agree",
     "stability",
     "durability",
     "round-durability",
