@@ -443,9 +443,10 @@ pub fn claims() -> Vec<Claim> {
         },
         Claim {
             name: "leader-progress",
-            description: "with one leader whose timeout exceeds a round trip, a majority of \
-                          acceptors up, fair loss, duplication and finitely many acceptor \
-                          crashes, every client eventually gets the decision",
+            description: "with one leader (the only proposer) whose timeout exceeds a round \
+                          trip, a majority of acceptors up, a lossy network with fair loss and \
+                          finitely many acceptor crashes, every client eventually gets the \
+                          decision",
             config: leader_config(),
             assumption: Assumption::LeaderFairLoss,
             goal: Goal::ClientsDecided,

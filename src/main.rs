@@ -269,7 +269,8 @@ struct CheckArgs {
 #[derive(Args)]
 struct LivenessArgs {
     /// A shipped claim: no-failure (the default when no model flag is given),
-    /// duelling-proposers, impatient-timers; `--claim list` lists them. A claim fixes its
+    /// leader-progress, duelling-proposers, impatient-timers, learners-learn, runtime-clients;
+    /// `--claim list` lists them. A claim fixes its
     /// model, assumption and bound; the other flags make your own claim instead.
     #[arg(long)]
     claim: Option<String>,
