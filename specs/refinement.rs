@@ -174,13 +174,19 @@ pub struct RefinementViolation {
 /// spec steps), or does not record phase-1 messages in the history.
 pub fn spec_config(cfg: &SingleConfig) -> Result<SpecConfig, String> {
     cfg.validate()?;
-    if cfg.merge != Merge::None {
+    if cfg.merge != Merge::None && !(cfg.merge == Merge::All && cfg.loopback) {
         return Err(format!(
-            "refinement is checked for separate roles only (merge = none), not merge = {}: \
-             in a merged node a proposer's message to its own acceptor is delivered inside one \
-             actor step, so one edge can be several spec steps (a 1a with the node's own 1b, \
-             a 2a with its own 2b), which no single Next step explains",
-            cfg.merge.name()
+            "refinement is checked for separate roles (merge = none) and for merged nodes with \
+             loopback, not merge = {}{}: in a merged node without loopback a proposer's message \
+             to its own acceptor is delivered inside one actor step, so one edge can be several \
+             spec steps (a 1a with the node's own 1b, a 2a with its own 2b), which no single \
+             Next step explains",
+            cfg.merge.name(),
+            if cfg.loopback {
+                ""
+            } else {
+                " without loopback"
+            }
         ));
     }
     if cfg.repromise {
@@ -198,7 +204,8 @@ pub fn spec_config(cfg: &SingleConfig) -> Result<SpecConfig, String> {
                 .into(),
         );
     }
-    let max_ballot = i64::from(cfg.max_round) * cfg.proposers as i64 - 1;
+    let proposers = cfg.layout().proposers.len() as i64;
+    let max_ballot = i64::from(cfg.max_round) * proposers - 1;
     let max_ballot =
         i32::try_from(max_ballot).map_err(|_| "max_round * proposers is too large".to_string())?;
     Ok(SpecConfig {

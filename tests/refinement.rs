@@ -383,3 +383,33 @@ fn runtime_roles_refines_the_spec() {
     assert_eq!(r.beyond_boundary, 215_748);
     assert_eq!(r.spec_states, 8_288);
 }
+
+/// What `paxos node` runs on three merged nodes (`runtime`: loopback, so each node step handles
+/// one message of one role) refines the spec, phase 1 recorded.
+#[test]
+fn runtime_with_loopback_refines_the_spec() {
+    let cfg = SingleConfig {
+        record_phase1: true,
+        ..named("runtime")
+    };
+    let r = check_refinement(&cfg).unwrap();
+    eprintln!("runtime: {r:?}");
+    assert_eq!(r.violation, None);
+    // More states than `runtime`'s 418,334: the history now records every 1a and 1b.
+    assert_eq!(r.states, 1_037_899);
+    assert_eq!(
+        (r.edges, r.stutters, r.steps),
+        (6_400_419, 4_410_152, 1_990_267)
+    );
+    assert_eq!(r.beyond_boundary, 543_444);
+    assert_eq!(r.spec_states, 8_288);
+    // Without loopback a node step can be several spec steps: refused, with the reason.
+    let plain = SingleConfig {
+        record_phase1: true,
+        loopback: false,
+        ..named("runtime")
+    };
+    assert!(check_refinement(&plain)
+        .unwrap_err()
+        .starts_with("refinement is checked for separate roles (merge = none) and for merged nodes with loopback, not merge = all without loopback"));
+}
