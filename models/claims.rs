@@ -118,7 +118,9 @@ use std::time::Instant;
 use stateright::Model;
 
 use super::fairness::check_fair_eventually_in;
-use super::liveness::{check_eventually_in, FairTimeouts, Search, StatePath, Verdict};
+use super::liveness::{
+    check_eventually_in, for_each_edge, FairTimeouts, Search, StateGraph, StatePath, Verdict,
+};
 use super::single::{SingleAction, SingleConfig, SingleModel, SingleModelState};
 use super::synchrony::LeaderSynchrony;
 use crate::single::ClientPhase;
@@ -671,6 +673,28 @@ pub fn run_claim_with(c: &Claim, opts: ClaimOptions) -> ClaimResult {
         &boundary(c, result.bound_path.as_deref()),
     );
     result
+}
+
+/// Calls `f(source, action, target)` once for every transition of the graph [`run_claim`]
+/// explores for `c` (the claim's model under its assumption, cut at the goal and at the
+/// claim's bounds), and returns that graph. The graph does not depend on the exploration
+/// order; `tests/dead_messages.rs` checks the dead-message premise on it with pruning off.
+pub fn for_each_claim_edge(
+    c: &Claim,
+    f: impl FnMut(&SingleModelState, &SingleAction, &SingleModelState),
+) -> StateGraph {
+    let single = SingleModel::new(c.config.clone());
+    match c.assumption {
+        Assumption::NoFailure => {
+            let fair = FairTimeouts::new(single);
+            for_each_edge(&UntilGoal::new(&fair, c), f)
+        }
+        Assumption::TimersAnyTime => for_each_edge(&UntilGoal::new(&single, c), f),
+        Assumption::LeaderFairLoss => {
+            let leader = LeaderSynchrony::new(single, &c.config);
+            for_each_edge(&UntilGoal::new(&leader, c), f)
+        }
+    }
 }
 
 /// `inner`, except that no step leaves a state where the claim's goal holds.

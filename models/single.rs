@@ -66,6 +66,8 @@
 //! | `ballot-safety` | always | once `v` is chosen at `b`, every `Accept` at a higher ballot carries `v` |
 //! | `linearizable` | always | the clients' history is linearizable for a write-once register |
 //! | `value-chosen` | sometimes | some value gets chosen |
+//! | `learner-learns` | sometimes | some live learner has learned a value (so `learner-agreement` and `stability` are not vacuous) |
+//! | `client-answered` | sometimes | some client got a `Decided` answer (so `linearizable` is not vacuous) |
 //! | `chosen-after-recovery` | sometimes | a value is chosen after an acceptor crashed and recovered (only with crashes) |
 //! | `second-proposer-completes` | sometimes | a proposer gets chosen a value first voted for under another proposer's ballot (only with 2+ proposers) |
 //!
@@ -76,7 +78,8 @@
 
 use crate::ballot::Ballot;
 use crate::single::{
-    quorum, Acceptor, Bug, Client, Learner, Msg, Node, Phase, Proposer, SingleActor, Value,
+    quorum, Acceptor, Bug, Client, ClientPhase, Learner, Msg, Node, Phase, Proposer, SingleActor,
+    Value,
 };
 use serde::Serialize;
 use stateright::actor::{
@@ -1153,6 +1156,21 @@ impl SingleModel {
             Property::sometimes("value-chosen", |m: &SingleModel, s: &SingleModelState| {
                 !s.history.chosen(m.cfg.acceptors).is_empty()
             }),
+            Property::sometimes("learner-learns", |_: &SingleModel, s: &SingleModelState| {
+                s.actor_states.iter().enumerate().any(|(i, st)| {
+                    !s.crashed[i] && st.learner().is_some_and(|l| l.learned.is_some())
+                })
+            }),
+            Property::sometimes(
+                "client-answered",
+                |_: &SingleModel, s: &SingleModelState| {
+                    // A client leaves `Proposing` only on a `Decided` answer.
+                    s.actor_states.iter().any(|st| {
+                        st.client()
+                            .is_some_and(|c| !matches!(c.phase, ClientPhase::Proposing))
+                    })
+                },
+            ),
             Property::sometimes(
                 "chosen-after-recovery",
                 |m: &SingleModel, s: &SingleModelState| {

@@ -198,6 +198,8 @@ fn chromium_renders_the_first_step_of_compat() {
         ">Always ballot-safety</span>",
         ">Always linearizable</span>",
         ">Sometimes value-chosen</span>",
+        ">Sometimes learner-learns</span>",
+        ">Sometimes client-answered</span>",
         ">Sometimes second-proposer-completes</span>",
     ] {
         assert!(

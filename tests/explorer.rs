@@ -136,7 +136,12 @@ const ALWAYS: [&str; 9] = [
     "ballot-safety",
     "linearizable",
 ];
-const SOMETIMES: [&str; 2] = ["value-chosen", "second-proposer-completes"];
+const SOMETIMES: [&str; 4] = [
+    "value-chosen",
+    "learner-learns",
+    "client-answered",
+    "second-proposer-completes",
+];
 
 /// The actor labels of compat's sequence diagram: 3 merged nodes, then 2 clients.
 const ACTOR_LABELS: [&str; 5] = [

@@ -66,7 +66,12 @@ fn pinned(name: &str, strategy: Strategy, states: usize, found: &[&str]) -> run:
 
 #[test]
 fn compat_is_pinned_and_every_property_holds() {
-    let found = ["value-chosen", "second-proposer-completes"];
+    let found = [
+        "value-chosen",
+        "learner-learns",
+        "client-answered",
+        "second-proposer-completes",
+    ];
     let bfs = pinned("compat", Strategy::Bfs, 2_720, &found);
     assert_eq!(bfs.max_depth, 20);
     assert!(bfs.ok());
@@ -76,7 +81,12 @@ fn compat_is_pinned_and_every_property_holds() {
 
 #[test]
 fn roles_is_pinned_and_every_property_holds() {
-    let found = ["value-chosen", "second-proposer-completes"];
+    let found = [
+        "value-chosen",
+        "learner-learns",
+        "client-answered",
+        "second-proposer-completes",
+    ];
     pinned("roles", Strategy::Dfs, 196_513, &found);
 }
 
@@ -84,6 +94,8 @@ fn roles_is_pinned_and_every_property_holds() {
 fn faults_is_pinned_and_every_property_holds() {
     let found = [
         "value-chosen",
+        "learner-learns",
+        "client-answered",
         "chosen-after-recovery",
         "second-proposer-completes",
     ];
@@ -306,6 +318,8 @@ fn sometimes_properties_depend_on_the_configuration() {
             "ballot-safety",
             "linearizable",
             "value-chosen",
+            "learner-learns",
+            "client-answered",
             "second-proposer-completes"
         ]
     );
@@ -315,6 +329,18 @@ fn sometimes_properties_depend_on_the_configuration() {
     let names = SingleModel::new(one).property_names();
     assert!(names.contains(&"chosen-after-recovery"));
     assert!(!names.contains(&"second-proposer-completes"));
+}
+
+#[test]
+fn every_named_configuration_checks_that_a_learner_learns_and_a_client_is_answered() {
+    // So no property about learners or clients holds vacuously: each pinned test above finds
+    // both examples in its configuration.
+    for name in paxos::models::single::CONFIG_NAMES {
+        let names = model(name).property_names();
+        for p in ["value-chosen", "learner-learns", "client-answered"] {
+            assert!(names.contains(&p), "{name} lacks {p}");
+        }
+    }
 }
 
 /// The shortest path to a chosen value in configuration `name`, as trace lines.
@@ -365,7 +391,12 @@ fn invalid_configurations_are_explained() {
 
 #[test]
 fn runtime_is_pinned_and_every_property_holds() {
-    let found = ["value-chosen", "second-proposer-completes"];
+    let found = [
+        "value-chosen",
+        "learner-learns",
+        "client-answered",
+        "second-proposer-completes",
+    ];
     pinned("runtime", Strategy::Dfs, 418_334, &found);
 }
 

@@ -82,7 +82,12 @@ fn roles_verdicts_are_equal_and_the_reduced_count_is_pinned() {
     assert_eq!((reduced.unique_states, reduced.symmetry), (34_592, true));
     assert_eq!(
         statuses(&reduced),
-        expected(&["value-chosen", "second-proposer-completes"])
+        expected(&[
+            "value-chosen",
+            "learner-learns",
+            "client-answered",
+            "second-proposer-completes"
+        ])
     );
     assert_eq!(statuses(&full), statuses(&reduced));
 }
@@ -96,6 +101,8 @@ fn faults_reduced_is_pinned_with_the_unreduced_verdicts() {
         statuses(&reduced),
         expected(&[
             "value-chosen",
+            "learner-learns",
+            "client-answered",
             "chosen-after-recovery",
             "second-proposer-completes"
         ])
