@@ -107,6 +107,14 @@ fn dead_messages_stay_dead_in_roles() {
 }
 
 #[test]
+fn dead_messages_stay_dead_in_runtime_roles() {
+    assert_eq!(
+        dead_stays_dead(named("runtime-roles")),
+        (5_643_411, 14_031_474)
+    );
+}
+
+#[test]
 fn dead_messages_stay_dead_with_timers_nacks_and_duplication() {
     // Proposer retries (a new ballot after a timeout), eager restarts on Nack, and a
     // duplicating network: the settings of the liveness claims and of `faults` without crashes.
@@ -402,7 +410,7 @@ fn what_prunes_and_what_does_not() {
         .into_iter()
         .filter(|n| prunes(&named(n)))
         .collect();
-    assert_eq!(configs, ["compat", "roles", "runtime"]);
+    assert_eq!(configs, ["compat", "roles", "runtime", "runtime-roles"]);
     let claims: Vec<&str> = claims::claims()
         .into_iter()
         .filter(|c| prunes(&c.config))

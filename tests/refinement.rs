@@ -265,7 +265,8 @@ fn merged_nodes_and_unrecorded_phase1_are_rejected() {
     let err = check_refinement(&named("compat")).unwrap_err();
     assert!(
         err.starts_with(
-            "refinement is checked for separate roles only (merge = none), not merge = all"
+            "refinement is checked for separate roles (merge = none) and for merged nodes with \
+             loopback, not merge = all without loopback"
         ),
         "{err}"
     );

@@ -404,7 +404,12 @@ fn runtime_is_pinned_and_every_property_holds() {
 /// see `Membership::checked_model`): `roles` with the runtime's knobs, two ballots.
 #[test]
 fn runtime_roles_is_pinned_and_every_property_holds() {
-    let found = ["value-chosen", "second-proposer-completes"];
+    let found = [
+        "value-chosen",
+        "learner-learns",
+        "client-answered",
+        "second-proposer-completes",
+    ];
     pinned("runtime-roles", Strategy::Dfs, 348_861, &found);
 }
 
@@ -413,7 +418,12 @@ fn runtime_roles_is_pinned_and_every_property_holds() {
 /// test time: 5 ballots, 4,599,867 states.)
 #[test]
 fn compat_with_timers_and_three_or_four_ballots_is_pinned() {
-    let found = ["value-chosen", "second-proposer-completes"];
+    let found = [
+        "value-chosen",
+        "learner-learns",
+        "client-answered",
+        "second-proposer-completes",
+    ];
     for (ballots, states) in [(3, 52_204), (4, 587_389)] {
         let cfg = SingleConfig {
             timers: true,
