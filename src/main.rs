@@ -798,6 +798,17 @@ fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
                 .into(),
         ));
     }
+    if c.assumption == Assumption::LeaderFairLoss
+        && c.config.network == NetworkKind::UnorderedNonduplicating
+        && !c.config.consume_ignored
+    {
+        return Err(Usage(
+            "--assumption leader-fair-loss on a non-duplicating network needs --consume-ignored: \
+             otherwise a message its recipient ignores stays in flight forever, holding back \
+             the timer that waits for it, and retries pile up copies without end"
+                .into(),
+        ));
+    }
     if c.assumption == Assumption::NoFailure
         && (c.config.lossy
             || c.config.max_crashes > 0

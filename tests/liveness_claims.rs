@@ -352,6 +352,17 @@ fn cli_bad_usage_exits_2() {
              crash",
         ),
         (
+            &[
+                "liveness",
+                "--config",
+                "roles",
+                "--assumption",
+                "leader-fair-loss",
+            ][..],
+            "error: --assumption leader-fair-loss on a non-duplicating network needs \
+             --consume-ignored",
+        ),
+        (
             &["liveness", "--claim", "no-failure", "--ignore-fairness"][..],
             "error: --ignore-fairness applies to --assumption leader-fair-loss",
         ),
