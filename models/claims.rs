@@ -281,6 +281,47 @@ pub struct Claim {
     pub max_destroyed: usize,
 }
 
+impl Claim {
+    /// Checks that the model fits the assumption, explaining what is wrong (a model that does
+    /// not fit would give a meaningless verdict, or, for `leader-fair-loss` without
+    /// `consume_ignored`, an unbounded state space).
+    pub fn validate(&self) -> Result<(), String> {
+        use crate::models::single::{Merge, NetworkKind};
+        let cfg = &self.config;
+        match self.assumption {
+            Assumption::LeaderFairLoss if cfg.merge != Merge::None => Err(
+                "--assumption leader-fair-loss needs separate roles (--merge none): with merged \
+                 nodes an acceptor's crash is its proposer's crash, and the leader must not crash"
+                    .into(),
+            ),
+            Assumption::LeaderFairLoss
+                if cfg.network == NetworkKind::UnorderedNonduplicating && !cfg.consume_ignored =>
+            {
+                Err(
+                    "--assumption leader-fair-loss on a non-duplicating network needs \
+                     --consume-ignored: otherwise a message its recipient ignores stays in \
+                     flight forever, holding back the timer that waits for it, and retries pile \
+                     up copies without end"
+                        .into(),
+                )
+            }
+            Assumption::NoFailure
+                if cfg.lossy
+                    || cfg.max_crashes > 0
+                    || cfg.network == NetworkKind::UnorderedDuplicating =>
+            {
+                Err(
+                    "the no-failure assumption excludes loss, crashes and duplication: drop \
+                     --lossy / --max-crashes / the duplicating network, or choose another \
+                     --assumption (leader-fair-loss, timers-any-time)"
+                        .into(),
+                )
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Names of the claims, in [`claims`] order.
 pub const CLAIM_NAMES: [&str; 6] = [
     "no-failure",
@@ -626,7 +667,14 @@ pub fn run_claim_in(c: &Claim, search: Search) -> ClaimResult {
 }
 
 /// [`run_claim`] with options.
+///
+/// # Panics
+///
+/// When [`Claim::validate`] refuses the claim.
 pub fn run_claim_with(c: &Claim, opts: ClaimOptions) -> ClaimResult {
+    if let Err(e) = c.validate() {
+        panic!("claim `{}`: {e}", c.name);
+    }
     let single = SingleModel::new(c.config.clone());
     let cfg = &c.config;
     let started = Instant::now();

@@ -791,36 +791,7 @@ fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
                 .into(),
         ));
     }
-    if c.assumption == Assumption::LeaderFairLoss && c.config.merge != Merge::None {
-        return Err(Usage(
-            "--assumption leader-fair-loss needs separate roles (--merge none): with merged \
-             nodes an acceptor's crash is its proposer's crash, and the leader must not crash"
-                .into(),
-        ));
-    }
-    if c.assumption == Assumption::LeaderFairLoss
-        && c.config.network == NetworkKind::UnorderedNonduplicating
-        && !c.config.consume_ignored
-    {
-        return Err(Usage(
-            "--assumption leader-fair-loss on a non-duplicating network needs --consume-ignored: \
-             otherwise a message its recipient ignores stays in flight forever, holding back \
-             the timer that waits for it, and retries pile up copies without end"
-                .into(),
-        ));
-    }
-    if c.assumption == Assumption::NoFailure
-        && (c.config.lossy
-            || c.config.max_crashes > 0
-            || c.config.network == NetworkKind::UnorderedDuplicating)
-    {
-        return Err(Usage(
-            "the no-failure assumption excludes loss, crashes and duplication: drop --lossy / \
-             --max-crashes / the duplicating network, or choose another --assumption \
-             (leader-fair-loss, timers-any-time)"
-                .into(),
-        ));
-    }
+    c.validate().map_err(Usage)?;
     if !args.json {
         println!("Liveness of single-decree Paxos, claim `{}`", c.name);
         println!("  model:      {}", c.config.summary());
