@@ -77,10 +77,8 @@
 //! linearized first, every other operation after it.
 
 use crate::ballot::Ballot;
-use crate::single::{
-    quorum, Acceptor, Bug, Client, ClientPhase, Learner, Msg, Node, Phase, Proposer, SingleActor,
-    Value,
-};
+pub use crate::single::knobs::{Knobs, LearnMode};
+use crate::single::{quorum, Bug, Client, ClientPhase, Msg, Node, Phase, SingleActor, Value};
 use serde::Serialize;
 use stateright::actor::{
     is_no_op, model_timeout, Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id,
@@ -123,51 +121,6 @@ impl Merge {
             Merge::All => "all",
             Merge::AcceptorLearner => "acceptor-learner",
         }
-    }
-}
-
-/// How learners find out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum LearnMode {
-    /// Acceptors send every vote to every learner, which counts same-ballot votes.
-    Votes,
-    /// Acceptors answer only the proposer, which informs the learners with `Chosen`. A learner
-    /// merged with a proposer also counts the votes its node receives.
-    Proposer,
-    /// As `Proposer`, but learners learn from `Chosen` only and never count votes, not even
-    /// those a merged node's proposer receives. Recording the decision then happens in a step
-    /// of its own (with `loopback`), so it never delays the proposer's `Decided`.
-    Chosen,
-}
-
-impl LearnMode {
-    /// Command-line names.
-    pub const NAMES: [&'static str; 3] = ["votes", "proposer", "chosen"];
-    /// Parses a command-line name.
-    pub fn parse(s: &str) -> Option<LearnMode> {
-        match s {
-            "votes" => Some(LearnMode::Votes),
-            "proposer" => Some(LearnMode::Proposer),
-            "chosen" => Some(LearnMode::Chosen),
-            _ => None,
-        }
-    }
-    /// The command-line name.
-    pub fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-    /// Whether acceptors send their votes to the learners.
-    pub fn acceptors_notify(self) -> bool {
-        self == LearnMode::Votes
-    }
-    /// Whether a proposer that saw a quorum of votes informs the learners with `Chosen`.
-    pub fn proposer_notifies(self) -> bool {
-        self != LearnMode::Votes
-    }
-    /// Whether learners count the votes they receive.
-    pub fn learners_count_votes(self) -> bool {
-        self != LearnMode::Chosen
     }
 }
 
@@ -476,59 +429,18 @@ impl SingleConfig {
         p + self.acceptors + l + self.clients
     }
 
-    /// Proposer number `index` with this configuration's protocol knobs, among `acceptors`
-    /// and `learners`. `retry` and `max_round` are passed in: a model abstracts the one and
-    /// bounds the other, the runtime does neither (`src/runtime/config.rs` builds its nodes
-    /// with these same three functions).
-    pub fn proposer_role(
-        &self,
-        index: u32,
-        acceptors: &[Id],
-        learners: &[Id],
-        retry: Option<std::ops::Range<std::time::Duration>>,
-        max_round: u32,
-    ) -> Proposer {
-        Proposer {
-            index,
-            acceptors: acceptors.to_vec(),
-            retry,
+    /// This configuration's protocol knobs, with which [`SingleConfig::actors`] builds every
+    /// role (the runtime builds its nodes with the same functions, from [`Knobs::RUNTIME`]).
+    pub fn knobs(&self) -> Knobs {
+        Knobs {
+            learn: self.learn,
+            nacks: self.nacks,
             eager_retry: self.eager_retry,
-            max_round,
-            notify: if self.learn.proposer_notifies() {
-                learners.to_vec()
-            } else {
-                Vec::new()
-            },
-            lead: self.leader && index == 0,
+            repromise: self.repromise,
+            leader: self.leader,
+            loopback: self.loopback,
             catch_up: self.catch_up,
             retransmit: self.retransmit,
-            bug: self.bug,
-        }
-    }
-
-    /// An acceptor with this configuration's protocol knobs, voting for `learners`.
-    pub fn acceptor_role(&self, learners: &[Id]) -> Acceptor {
-        Acceptor {
-            learners: if self.learn.acceptors_notify() {
-                learners.to_vec()
-            } else {
-                Vec::new()
-            },
-            nacks: self.nacks,
-            repromise: self.repromise || self.retransmit,
-            reaccept: self.retransmit,
-            bug: self.bug,
-        }
-    }
-
-    /// A learner with this configuration's protocol knobs, counting `acceptors`' votes.
-    pub fn learner_role(&self, acceptors: &[Id]) -> Learner {
-        Learner {
-            acceptors: if self.learn.learners_count_votes() {
-                acceptors.to_vec()
-            } else {
-                Vec::new()
-            },
             bug: self.bug,
         }
     }
@@ -538,8 +450,9 @@ impl SingleConfig {
         let lay = self.layout();
         let retry = self.timers.then(model_timeout);
         let client_retry = self.client_retry.then(model_timeout);
+        let knobs = self.knobs();
         let proposer = |index: usize| {
-            self.proposer_role(
+            knobs.proposer(
                 index as u32,
                 &lay.acceptors,
                 &lay.learners,
@@ -547,8 +460,8 @@ impl SingleConfig {
                 self.max_round,
             )
         };
-        let acceptor = || self.acceptor_role(&lay.learners);
-        let learner = || self.learner_role(&lay.acceptors);
+        let acceptor = || knobs.acceptor(&lay.learners);
+        let learner = || knobs.learner(&lay.acceptors);
         let mut actors = Vec::new();
         let mut client_no = 0;
         for (i, kind) in lay.kinds.iter().enumerate() {

@@ -515,7 +515,7 @@ fn learners_that_disagree_are_reported_and_propose_confirms_with_a_majority() {
             })
         })
         .collect();
-    let l = run(&learn_args(&fake, &["--timeout-ms", "500"]));
+    let l = run(&learn_args(&fake, &["--timeout-ms", "3000"]));
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for s in servers {
         s.join().unwrap();

@@ -3,7 +3,7 @@
 
 use paxos::ballot::Ballot;
 use paxos::models::run::{self, RunOptions, Strategy};
-use paxos::models::single::{SingleConfig, SingleModel, SingleModelState};
+use paxos::models::single::{NetworkKind, SingleConfig, SingleModel, SingleModelState};
 use paxos::single::{AcceptorState, LearnerState, Msg, Phase, ProposerState, SingleState};
 use stateright::actor::{ActorModelAction, Envelope, Id, Network};
 use stateright::{Checker, Model};
@@ -463,6 +463,73 @@ fn compat_with_timers_and_a_crash_is_pinned() {
         .map(|p| (*p, "found")),
     );
     assert_eq!(statuses(&r), owned(&expected));
+}
+
+/// The statuses of a one-client `runtime` variant: every safety property holds, a value is
+/// chosen, learned and answered; with its one client, which asks the leader and does not
+/// retry, no second proposer ever runs a ballot, so `second-proposer-completes` is not found.
+fn one_client_runtime_statuses(crash: bool) -> Vec<(String, String)> {
+    let mut expected = SAFETY_HOLDS.to_vec();
+    expected.extend([
+        ("value-chosen", "found"),
+        ("learner-learns", "found"),
+        ("client-answered", "found"),
+    ]);
+    if crash {
+        expected.push(("chosen-after-recovery", "found"));
+    }
+    expected.push(("second-proposer-completes", "not_found"));
+    owned(&expected)
+}
+
+/// What `paxos node` runs, on a lossy duplicating network: one client, up to three ballots
+/// and rounds (`paxos check --config runtime --network unordered_duplicating --lossy
+/// --clients 1 --max-ballots 3 --max-round 3`). With two clients and two ballots the space
+/// exceeds 16 million states.
+#[test]
+fn runtime_on_a_lossy_duplicating_network_is_pinned() {
+    let cfg = SingleConfig {
+        network: NetworkKind::UnorderedDuplicating,
+        lossy: true,
+        clients: 1,
+        max_ballots: 3,
+        max_round: 3,
+        ..SingleConfig::named("runtime").unwrap()
+    };
+    let r = check(cfg, Strategy::Dfs);
+    assert_eq!(r.unique_states, 53_193);
+    assert_eq!(statuses(&r), one_client_runtime_statuses(false));
+}
+
+/// What `paxos node` runs with one node crashed at a time (its proposer, acceptor and learner
+/// crash and recover together, from their saved record): one client, rounds <= 1, so two
+/// ballots (`paxos check --config runtime --max-crashes 1 --clients 1 --max-round 1`).
+#[test]
+fn runtime_with_a_node_crash_is_pinned() {
+    let cfg = SingleConfig {
+        max_crashes: 1,
+        clients: 1,
+        max_round: 1,
+        ..SingleConfig::named("runtime").unwrap()
+    };
+    let r = check(cfg, Strategy::Dfs);
+    assert_eq!(r.unique_states, 36_800);
+    assert_eq!(statuses(&r), one_client_runtime_statuses(true));
+}
+
+/// As above with rounds <= 2 (the `runtime` bound): 24,111,753 states, every property holding
+/// (about 260 s with 2 threads here; run with `-- --ignored`).
+#[test]
+#[ignore]
+fn runtime_with_a_node_crash_and_two_rounds_is_pinned() {
+    let cfg = SingleConfig {
+        max_crashes: 1,
+        clients: 1,
+        ..SingleConfig::named("runtime").unwrap()
+    };
+    let r = check(cfg, Strategy::Dfs);
+    assert_eq!(r.unique_states, 24_111_753);
+    assert_eq!(statuses(&r), one_client_runtime_statuses(true));
 }
 
 /// Five ballots on `compat` with timers: 4,599,867 states, every property holding (about 90 s

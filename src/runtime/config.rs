@@ -32,7 +32,7 @@
 //!
 //! [`Membership::actor`] builds a member's [`SingleActor`] exactly the way the checked model
 //! (`models/single.rs`, `SingleConfig::actors`) does, taking every protocol knob from the
-//! checked `runtime` configuration ([`runtime_knobs`]): the first proposer leads and prepares
+//! checked `runtime` configuration ([`Knobs::RUNTIME`]): the first proposer leads and prepares
 //! at start, merged nodes send to themselves through the loopback, the proposer informs the
 //! learners (`Chosen`), `Nack`s on, no eager retry, no seeded bug. Only what a model must bound
 //! or abstract differs: real addresses as `Id`s, real retry timers, no round bound. Clients
@@ -40,20 +40,13 @@
 //! checker explored.
 
 use super::identity::{derive_cluster_id, Incarnation};
-use crate::models::single::SingleConfig;
-use crate::single::{Client, Node, SingleActor, Value};
+use crate::single::{Client, Knobs, Node, SingleActor, Value};
 use stateright::actor::Id;
 use std::fmt;
 use std::net::SocketAddrV4;
 use std::ops::Range;
 use std::path::Path;
 use std::time::Duration;
-
-/// The protocol knobs of the checked `runtime` configuration (`models/single.rs`), which every
-/// node takes over: how learners learn, whether the first proposer leads, loopback, `Nack`s.
-pub fn runtime_knobs() -> SingleConfig {
-    SingleConfig::named("runtime").expect("the runtime configuration exists")
-}
 
 /// A member's role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -356,7 +349,7 @@ impl Membership {
     /// The actor of member `index` (which must exist).
     pub fn actor(&self, index: usize, timing: &Timing) -> SingleActor {
         let me = self.members[index];
-        let knobs = runtime_knobs();
+        let knobs = Knobs::RUNTIME;
         let proposer_index = self
             .members
             .iter()
@@ -365,7 +358,7 @@ impl Membership {
             .count() as u32;
         let (acceptors, learners) = (self.acceptors(), self.learners());
         let proposer = || {
-            knobs.proposer_role(
+            knobs.proposer(
                 proposer_index,
                 &acceptors,
                 &learners,
@@ -373,8 +366,8 @@ impl Membership {
                 u32::MAX,
             )
         };
-        let acceptor = || knobs.acceptor_role(&learners);
-        let learner = || knobs.learner_role(&acceptors);
+        let acceptor = || knobs.acceptor(&learners);
+        let learner = || knobs.learner(&acceptors);
         match me.role {
             Role::Node => SingleActor::Node(Node {
                 proposer: Some(proposer()),
@@ -404,7 +397,6 @@ impl Membership {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::single::{Acceptor, Learner, Proposer};
 
     #[test]
     fn peers_make_merged_nodes_with_proposer_indexes_in_order() {
@@ -432,98 +424,6 @@ mod tests {
             SocketAddrV4::from(m.acceptors()[1]),
             "127.0.0.1:7002".parse::<SocketAddrV4>().unwrap()
         );
-    }
-
-    /// `actor` with its ids renamed by `id` and the knobs a model bounds replaced by the model's.
-    fn as_model(actor: SingleActor, id: &dyn Fn(Id) -> Id, model: &SingleActor) -> SingleActor {
-        let ids = |v: Vec<Id>| v.into_iter().map(id).collect::<Vec<_>>();
-        let (SingleActor::Node(n), SingleActor::Node(mn)) = (actor, model) else {
-            panic!("merged nodes")
-        };
-        let mp = mn.proposer.as_ref().unwrap();
-        let (p, a, l) = (n.proposer.unwrap(), n.acceptor.unwrap(), n.learner.unwrap());
-        SingleActor::Node(Node {
-            proposer: Some(Proposer {
-                acceptors: ids(p.acceptors),
-                notify: ids(p.notify),
-                retry: mp.retry.clone(),
-                max_round: mp.max_round,
-                ..p
-            }),
-            acceptor: Some(Acceptor {
-                learners: ids(a.learners),
-                ..a
-            }),
-            learner: Some(Learner {
-                acceptors: ids(l.acceptors),
-                ..l
-            }),
-            loopback: n.loopback,
-        })
-    }
-
-    #[test]
-    fn a_peers_cluster_runs_the_checked_runtime_configuration() {
-        let m = Membership::from_peers("127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003").unwrap();
-        let t = Timing {
-            proposer_retry: retry_range(200),
-            client_retry: retry_range(500),
-        };
-        let model = runtime_knobs().actors();
-        let index = |i: Id| {
-            let a = SocketAddrV4::from(i);
-            Id::from(m.members.iter().position(|x| x.addr == a).unwrap())
-        };
-        for (i, checked) in model.iter().take(3).enumerate() {
-            assert_eq!(
-                as_model(m.actor(i, &t), &index, checked),
-                *checked,
-                "node {i}"
-            );
-        }
-    }
-
-    /// A cluster file with two proposers, three acceptors and one learner runs the actors of
-    /// the pinned `runtime-roles` model, up to addresses and the bounded knobs.
-    #[test]
-    fn a_separate_roles_cluster_runs_the_checked_runtime_roles_configuration() {
-        let text = "proposer 127.0.0.1:1\nproposer 127.0.0.1:2\nacceptor 127.0.0.1:3\n\
-                    acceptor 127.0.0.1:4\nacceptor 127.0.0.1:5\nlearner 127.0.0.1:6\n";
-        let m = Membership::parse(text, "f").unwrap();
-        assert_eq!(m.checked_model(), Some("runtime-roles"));
-        let t = Timing {
-            proposer_retry: retry_range(200),
-            client_retry: retry_range(500),
-        };
-        let model = SingleConfig::named("runtime-roles").unwrap().actors();
-        let id = |i: Id| {
-            let a = SocketAddrV4::from(i);
-            Id::from(m.members.iter().position(|x| x.addr == a).unwrap())
-        };
-        let ids = |v: Vec<Id>| v.into_iter().map(id).collect::<Vec<_>>();
-        for (i, checked) in model.iter().take(6).enumerate() {
-            let renamed = match (m.actor(i, &t), checked) {
-                (SingleActor::Proposer(p), SingleActor::Proposer(mp)) => {
-                    SingleActor::Proposer(Proposer {
-                        acceptors: ids(p.acceptors),
-                        notify: ids(p.notify),
-                        retry: mp.retry.clone(),
-                        max_round: mp.max_round,
-                        ..p
-                    })
-                }
-                (SingleActor::Acceptor(a), _) => SingleActor::Acceptor(Acceptor {
-                    learners: ids(a.learners),
-                    ..a
-                }),
-                (SingleActor::Learner(l), _) => SingleActor::Learner(Learner {
-                    acceptors: ids(l.acceptors),
-                    ..l
-                }),
-                (other, _) => panic!("member {i}: {other:?}"),
-            };
-            assert_eq!(renamed, *checked, "member {i}");
-        }
     }
 
     #[test]

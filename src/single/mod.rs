@@ -12,6 +12,7 @@
 
 pub mod acceptor;
 pub mod client;
+pub mod knobs;
 pub mod learner;
 pub mod msg;
 pub mod node;
@@ -19,6 +20,7 @@ pub mod proposer;
 
 pub use acceptor::{Acceptor, AcceptorState};
 pub use client::{Client, ClientPhase, ClientState};
+pub use knobs::{Knobs, LearnMode};
 pub use learner::{Learner, LearnerState};
 pub use msg::{quorum, AcceptorSet, Bug, Msg, Storage, Timer, Value};
 pub use node::{Node, NodeState};
