@@ -8,9 +8,7 @@
 //! * [`claims`]: the liveness claims of single-decree Paxos (`paxos liveness`).
 //! * [`symmetry`]: symmetry reduction over acceptors (`paxos check --symmetry`).
 //! * [`run`]: running a checker with progress, shortest counterexamples and reports.
-//! * [`bench`]: checker benchmarks (`paxos bench bugs|spec|liveness`).
 
-pub mod bench;
 pub mod bugs;
 pub mod claims;
 pub mod fairness;

@@ -509,7 +509,12 @@ impl SingleConfig {
             self.learn.name(),
             self.clients,
             self.network.name(),
-            if self.lossy { " (lossy)" } else { "" }
+            match (self.lossy, self.network) {
+                (false, _) => "",
+                // See `lossy`: loss is a message that is never delivered.
+                (true, NetworkKind::UnorderedDuplicating) => " (lossy: no explicit drops)",
+                (true, _) => " (lossy)",
+            }
         );
         if self.max_crashes > 0 {
             s += &format!(

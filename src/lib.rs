@@ -9,8 +9,12 @@
 //!   plus the merged node that composes them.
 //! * [`models`]: the checked claims: model configurations, properties, the liveness checker.
 //! * [`specs`]: the abstract voting-level spec of Paxos and the refinement mapping.
+//! * [`runtime`]: the actors over UDP with durable storage.
+//! * [`cli`], [`bench`](mod@bench): the `paxos` command line and the benchmarks.
 
 pub mod ballot;
+pub mod bench;
+pub mod cli;
 pub mod runtime;
 pub mod single;
 

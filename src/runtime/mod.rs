@@ -13,12 +13,9 @@
 //! * [`config`]: member lists (`--peers`, `--cluster FILE`), the cluster id, building actors.
 //! * [`node`], [`client`]: a node process; `propose` (the model's client actor) and `learn`.
 //! * [`cluster`]: starting local node processes (`paxos cluster`, tests, the benchmark).
-//! * [`cli`]: the command-line arguments and entry points; [`bench`](mod@bench): `paxos bench single`.
 //!
 //! [`SingleActor`]: crate::single::SingleActor
 
-pub mod bench;
-pub mod cli;
 pub mod client;
 pub mod cluster;
 pub mod codec;

@@ -1,34 +1,25 @@
 //! Command-line arguments and entry points of the runtime commands.
 //!
-//! `src/main.rs` wires these as subcommands: `paxos new-cluster`, `paxos node`, `paxos cluster`,
-//! `paxos propose`, `paxos learn`, `paxos status` (and `paxos bench`, see [`super::bench`]).
+//! [`crate::cli`] wires these as subcommands: `paxos new-cluster`, `paxos node`, `paxos cluster`,
+//! `paxos propose`, `paxos learn`, `paxos status` (and `paxos bench`, see [`crate::bench::runtime`]).
 //! Exit codes: 0 on success, 1 on a runtime failure (corrupt storage, no decision in time,
 //! learners that disagree, ...), 2 on bad usage; usage errors print `error: ...` and a pointer
 //! to `--help`.
 
-use super::client::{self, ClientConfig, LearnerAnswer};
-use super::cluster::{free_loopback_addrs, new_cluster_files, LocalCluster, CLUSTER_FILE};
-use super::codec::{ClusterKey, Keys};
-use super::config::{parse_addr, retry_range, Member, Membership, Role, Timing};
-use super::faults::FaultSpec;
-use super::identity::Incarnation;
-use super::node::{init_node, run_node, NodeConfig};
-use super::{init_logging, stop_on_signals};
+use super::{usage_exit, Usage};
+use crate::runtime::client::{self, ClientConfig, LearnerAnswer};
+use crate::runtime::cluster::{free_loopback_addrs, new_cluster_files, LocalCluster, CLUSTER_FILE};
+use crate::runtime::codec::{ClusterKey, Keys};
+use crate::runtime::config::{parse_addr, retry_range, Member, Membership, Role, Timing};
+use crate::runtime::faults::FaultSpec;
+use crate::runtime::identity::Incarnation;
+use crate::runtime::node::{init_node, run_node, NodeConfig};
+use crate::runtime::{init_logging, stop_on_signals};
 use std::net::SocketAddrV4;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-
-/// A usage error: printed with a pointer to `--help`, exit code 2.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Usage(pub String);
-
-/// Prints a usage error and returns exit code 2.
-pub fn usage_exit(u: Usage) -> ExitCode {
-    eprintln!("error: {}\n\nFor more information, try '--help'.", u.0);
-    ExitCode::from(2)
-}
 
 fn parse_cluster_id(s: &str) -> Result<u64, String> {
     let r = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
@@ -777,7 +768,9 @@ pub fn status_main(a: StatusArgs) -> ExitCode {
                         s.save_us[0],
                         s.save_us[1],
                         s.save_us[2],
-                        s.counters.saves.min(super::event_loop::SAVE_WINDOW as u64)
+                        s.counters
+                            .saves
+                            .min(crate::runtime::event_loop::SAVE_WINDOW as u64)
                     );
                     println!("  {}", s.counters);
                 }

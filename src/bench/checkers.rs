@@ -17,10 +17,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::bugs::case;
-use super::claims::{run_claim_with, Claim, ClaimOptions, Expect, Goal};
-use super::run::shortest_path;
-use super::single::{SingleConfig, SingleModel};
+use crate::models::bugs::case;
+use crate::models::claims::{run_claim_with, Claim, ClaimOptions, Expect, Goal};
+use crate::models::run::shortest_path;
+use crate::models::single::{SingleConfig, SingleModel};
 use crate::single::Bug;
 use crate::specs::voting::{SpecConfig, SpecModel, VALUE_CHOSEN};
 use crate::specs::voting_refinement::{check_voting_refinement, VotingRefinementReport};
@@ -296,7 +296,7 @@ pub fn print_liveness(cfg: SingleConfig) {
         name: "bench",
         description: "every client eventually gets the decision",
         config: cfg,
-        assumption: super::claims::Assumption::NoFailure,
+        assumption: crate::models::claims::Assumption::NoFailure,
         goal: Goal::ClientsDecided,
         expect: Expect::Holds,
         max_destroyed: 0,

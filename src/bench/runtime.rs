@@ -23,17 +23,17 @@
 //! core, where a hop is a mere context switch, is printed for comparison.
 //! The bench also prints what this implementation's critical paths are made of, so the gap is
 //! explained rather than guessed: a durable save here is one in-place write + `fdatasync` (see
-//! [`storage`](super::storage)); the three nodes save at the same moment in each phase, on one
+//! [`storage`](crate::runtime::storage)); the three nodes save at the same moment in each phase, on one
 //! disk; and a proposer that is not prepared saves its new ballot before its `Prepare` leaves.
 
-use super::client::{self, ClientConfig};
-use super::cluster::{free_loopback_addrs, LocalCluster};
-use super::codec::Keys;
-use super::config::{retry_range, Member, Membership, Role, Timing};
-use super::identity::{Identity, Incarnation};
-use super::init_logging;
-use super::storage::{read_storage_file, DataDir, STORAGE_FILE};
 use crate::ballot::Ballot;
+use crate::runtime::client::{self, ClientConfig};
+use crate::runtime::cluster::{free_loopback_addrs, LocalCluster};
+use crate::runtime::codec::Keys;
+use crate::runtime::config::{retry_range, Member, Membership, Role, Timing};
+use crate::runtime::identity::{Identity, Incarnation};
+use crate::runtime::init_logging;
+use crate::runtime::storage::{read_storage_file, DataDir, STORAGE_FILE};
 use crate::single::Storage;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -240,7 +240,7 @@ pub fn measure_save(dir: &Path, n: usize) -> Result<Samples, String> {
 /// A save the slow way (temp file, `fdatasync`, rename, directory `fsync`: what the record
 /// file's in-place slots avoid), `n` times.
 pub fn measure_rename_save(dir: &Path, n: usize) -> Result<Samples, String> {
-    use super::storage::{encode_file, write_file_atomically};
+    use crate::runtime::storage::{encode_file, write_file_atomically};
     let probe = dir.join("rename-probe");
     fs::create_dir_all(&probe).map_err(|e| e.to_string())?;
     let samples = time_saves(n, |rec, _| {

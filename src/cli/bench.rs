@@ -1,0 +1,93 @@
+//! `paxos bench ...`: the command-line side of the benchmarks in [`crate::bench`].
+
+use super::model::ModelArgs;
+use super::Usage;
+use crate::bench::runtime::{bench_main, BenchArgs};
+use crate::models::single::{NetworkKind, SingleConfig};
+use clap::Subcommand;
+use std::process::ExitCode;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Propose-to-decided latency on fresh local 3-node clusters, next to the physical limit.
+    Single(BenchArgs),
+    /// Time to the shortest counterexample of each seeded bug.
+    Bugs {
+        /// Runs per bug (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// Both checks of the voting-level spec (invariants, --refines-voting) side by side, with
+    /// TLC's recorded figures as a reference (TLC is not run).
+    Spec {
+        /// Highest ballot (3 acceptors, 2 values).
+        #[arg(long, default_value_t = 2)]
+        max_ballot: i32,
+        /// Worker threads of the invariant check (the refinement check runs on one).
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Runs (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// The liveness checker's memory per state ("no failure", every client gets the decision)
+    /// on a model [default: compat with 3 clients, client retries, --prune-dead false].
+    Liveness(ModelArgs),
+}
+
+pub fn bench(cmd: BenchCommand) -> Result<ExitCode, Usage> {
+    use crate::bench::checkers as bench;
+    let positive = |runs: usize, what: &str| {
+        if runs == 0 {
+            Err(Usage(format!("--{what} 0: at least one is needed")))
+        } else {
+            Ok(())
+        }
+    };
+    match cmd {
+        BenchCommand::Single(a) => return Ok(bench_main(a)),
+        BenchCommand::Bugs { runs } => {
+            positive(runs, "runs")?;
+            bench::print_bugs(runs);
+        }
+        BenchCommand::Spec {
+            max_ballot,
+            threads,
+            runs,
+        } => {
+            positive(runs, "runs")?;
+            positive(threads, "threads")?;
+            if !(0..=3).contains(&max_ballot) {
+                return Err(Usage(format!(
+                    "--max-ballot {max_ballot}: the benchmark runs 0 to 3 (3 takes minutes)"
+                )));
+            }
+            bench::print_spec(max_ballot, threads, runs);
+        }
+        BenchCommand::Liveness(model) => {
+            if model.bug.is_some() {
+                return Err(Usage("--bug is for `paxos check`".into()));
+            }
+            let cfg = if model.config.is_some() {
+                model.config()?
+            } else {
+                model.config_from(Some(SingleConfig {
+                    clients: 3,
+                    client_retry: true,
+                    prune_dead: false,
+                    ..SingleConfig::named("compat").expect("compat exists")
+                }))?
+            };
+            if cfg.lossy || cfg.max_crashes > 0 || cfg.network == NetworkKind::UnorderedDuplicating
+            {
+                return Err(Usage(
+                    "the liveness benchmark runs under the no-failure assumption: no --lossy, \
+                     no --max-crashes, no duplicating network"
+                        .into(),
+                ));
+            }
+            bench::print_liveness(cfg);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

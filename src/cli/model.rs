@@ -1,0 +1,814 @@
+//! The checker commands: `paxos check`, `paxos liveness`, `paxos explore`, `paxos spec`, and
+//! the model flags they share ([`ModelArgs`]).
+
+use super::Usage;
+use crate::models::run::{self, RunOptions, Strategy};
+use crate::models::single::{
+    LearnMode, Merge, NetworkKind, SingleConfig, SingleModel, SingleModelState, CONFIG_NAMES,
+};
+use crate::models::symmetry;
+use crate::single::Bug;
+use clap::Args;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct SpecArgs {
+    /// Number of acceptors (quorums are the majority subsets).
+    #[arg(long, default_value_t = 3)]
+    acceptors: usize,
+    /// Number of values.
+    #[arg(long, default_value_t = 2)]
+    values: usize,
+    /// Highest ballot; ballots are 0..=N (TLC's published count: 3,921 states for N = 1).
+    #[arg(long, default_value_t = 1)]
+    max_ballot: i32,
+    /// Worker threads.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// Search: dfs (faster, little memory) or bfs.
+    #[arg(long, default_value = "dfs", value_parser = ["dfs", "bfs"])]
+    search: String,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Instead of the invariants, check that every step of the spec is one step of Lamport's
+    /// Voting spec or a stutter, under V == INSTANCE Voting (votes = the 2b messages, maxBal
+    /// unchanged). Runs on one thread, depth first: --threads and --search do not apply.
+    #[arg(long)]
+    refines_voting: bool,
+    /// With --refines-voting: break one Paxos step on purpose to see the check refuse it
+    /// (`--mutant list` lists them).
+    #[arg(long, requires = "refines_voting")]
+    mutant: Option<String>,
+}
+
+/// Model flags; every one overrides the chosen `--config`.
+#[derive(Args, Clone, Debug)]
+pub struct ModelArgs {
+    /// Named configuration to start from: compat, roles, faults, runtime, runtime-roles [default: roles, or with
+    /// --bug the configuration that exposes that bug].
+    #[arg(long)]
+    pub(super) config: Option<String>,
+    /// Number of proposers (ignored with --merge all).
+    #[arg(long)]
+    proposers: Option<usize>,
+    /// Number of acceptors (nodes with --merge all / acceptor-learner); at least 3.
+    #[arg(long)]
+    acceptors: Option<usize>,
+    /// Number of learners (ignored when learners are merged).
+    #[arg(long)]
+    learners: Option<usize>,
+    /// Role placement: none, all, acceptor-learner.
+    #[arg(long)]
+    merge: Option<String>,
+    /// How learners learn: votes (acceptors notify learners), proposer (the proposer informs
+    /// them with Chosen; a merged learner also counts the votes its node sees) or chosen (from
+    /// Chosen only).
+    #[arg(long)]
+    learn: Option<String>,
+    /// Number of clients; client i proposes value i+1.
+    #[arg(long)]
+    clients: Option<usize>,
+    /// Network: ordered, unordered_nonduplicating, unordered_duplicating.
+    #[arg(long)]
+    network: Option<String>,
+    /// Messages may be lost (--lossy, or --lossy false).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    lossy: Option<bool>,
+    /// Bound on simultaneously crashed actors (clients never crash).
+    #[arg(long)]
+    max_crashes: Option<usize>,
+    /// Only acceptors crash (--crash-acceptors-only, or ... false); otherwise any protocol actor.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    crash_acceptors_only: Option<bool>,
+    /// Client retry timers (--client-retry, or --client-retry false).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    client_retry: Option<bool>,
+    /// Proposer retry timers (--timers, or --timers false).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    timers: Option<bool>,
+    /// Highest round a proposer may start (bounds the model).
+    #[arg(long)]
+    max_round: Option<u32>,
+    /// Bound on distinct ballots started across proposers (0: no bound beyond --max-round).
+    #[arg(long)]
+    max_ballots: Option<usize>,
+    /// Acceptors answer refusals with Nack (--nacks, or --nacks false).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    nacks: Option<bool>,
+    /// Proposers restart at once on a Nack.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    eager_retry: Option<bool>,
+    /// Acceptors answer a Prepare for the ballot they promised with a Promise again (an
+    /// idempotent reply, safe with unique ballots; exposes `--bug shared-ballots`).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    repromise: Option<bool>,
+    /// The first proposer leads: it runs phase 1 at start, before any client asks (--leader,
+    /// or --leader false).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    leader: Option<bool>,
+    /// Merged nodes send messages to themselves through the network, as separate steps,
+    /// instead of handling them within the step (--loopback, or --loopback false).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    loopback: Option<bool>,
+    /// A decided proposer announces Chosen to the learners again whenever a client proposes
+    /// to it or queries its node (--catch-up, or --catch-up false).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    catch_up: Option<bool>,
+    /// A proposer whose timer fires while its ballot was not refused retransmits the current
+    /// phase at the same ballot, and acceptors answer retransmissions again; only a Nack opens
+    /// a higher ballot (--retransmit, or --retransmit false; needs --nacks and --timers).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    retransmit: Option<bool>,
+    /// A delivery the recipient ignores still takes the message out of the network, as on a
+    /// real network (--consume-ignored, or ... false; non-duplicating network only; needed
+    /// by liveness with timers that wait for their messages).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    consume_ignored: Option<bool>,
+    /// Remove messages whose delivery has become a no-op from the network (default true;
+    /// applied only without crashes and seeded bugs): `--prune-dead false` explores the full
+    /// state space, for comparison.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    prune_dead: Option<bool>,
+    /// Seed a known protocol bug (`--bug list` lists them).
+    #[arg(long)]
+    pub(super) bug: Option<String>,
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Worker threads.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// Search: dfs (depth-first; little memory), bfs (breadth-first; keeps every pending
+    /// state in memory; finds shallow violations first), or auto (bfs with --bug unless
+    /// --symmetry, else dfs).
+    /// Counterexamples are always re-searched with one-thread BFS.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "dfs", "bfs"])]
+    search: String,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Explore everything even after a property is violated (default: stop at the first).
+    #[arg(long)]
+    keep_going: bool,
+    /// Symmetry reduction over acceptors: explore one state per orbit under permutations of
+    /// acceptor ids (DFS only). Sound, and accepted, only with separate roles (--merge none,
+    /// e.g. --config roles or faults); see models/symmetry.rs. `refines-spec` still walks the
+    /// full graph.
+    #[arg(long)]
+    symmetry: bool,
+    /// Skip the `refines-spec` check (every edge of the actor model is a step of the abstract
+    /// spec or a stutter), which runs for separate-role configurations that record phase 1.
+    #[arg(long)]
+    no_refinement: bool,
+}
+
+#[derive(Args)]
+pub struct LivenessArgs {
+    /// A shipped claim: no-failure (the default when no model flag is given),
+    /// leader-progress, duelling-proposers, impatient-timers, learners-learn, runtime-clients;
+    /// `--claim list` lists them. A claim fixes its
+    /// model, assumption and bound; the other flags make your own claim instead.
+    #[arg(long)]
+    claim: Option<String>,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// What must eventually hold (your own claim): clients-decided (every client got the
+    /// decision, the default), value-chosen, or learners-learned (every learner learned the
+    /// decision).
+    #[arg(long, value_parser = ["clients-decided", "value-chosen", "learners-learned"])]
+    goal: Option<String>,
+    /// Timers may fire at any moment (stateright's default semantics) instead of only when no
+    /// message can be delivered (timeouts longer than message delays, the "no failure"
+    /// assumption; it also excludes loss and crashes).
+    #[arg(long, conflicts_with = "assumption")]
+    unfair: bool,
+    /// The assumption of your own claim: no-failure (the default; see above),
+    /// timers-any-time (= --unfair), or leader-fair-loss (only the first proposer's and the
+    /// clients' timers fire, each only when none of its own messages can still be delivered
+    /// with an effect; loss, duplication and crashes as configured, with fair loss, no message
+    /// in flight forever and finitely many crashes; needs separate roles).
+    #[arg(long, value_parser = ["no-failure", "timers-any-time", "leader-fair-loss"])]
+    assumption: Option<String>,
+    /// With leader-fair-loss: report any goal-free cycle as a livelock, fair or not (shows
+    /// what the fairness conditions exclude).
+    #[arg(long)]
+    ignore_fairness: bool,
+    /// A state where more than N ballots reached phase 2 and can no longer be chosen is a
+    /// frontier state (0: no bound); this is how duelling proposers show in a finite model.
+    /// Every bound that removes behaviour is a cut like this one: past --max-ballots, and a
+    /// proposer at --max-round that would start a higher ballot (timer fired, or refused with
+    /// --eager-retry); a goal-free run into a cut is "holds up to the bound", never "holds".
+    #[arg(long, value_name = "N")]
+    max_destroyed: Option<usize>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct ExploreArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Address to serve the explorer on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: String,
+}
+
+impl ModelArgs {
+    /// Whether any flag that shapes the model was given.
+    fn any_given(&self) -> bool {
+        self.config.is_some()
+            || self.proposers.is_some()
+            || self.acceptors.is_some()
+            || self.learners.is_some()
+            || self.merge.is_some()
+            || self.learn.is_some()
+            || self.clients.is_some()
+            || self.network.is_some()
+            || self.lossy.is_some()
+            || self.max_crashes.is_some()
+            || self.crash_acceptors_only.is_some()
+            || self.client_retry.is_some()
+            || self.timers.is_some()
+            || self.max_round.is_some()
+            || self.max_ballots.is_some()
+            || self.nacks.is_some()
+            || self.eager_retry.is_some()
+            || self.repromise.is_some()
+            || self.leader.is_some()
+            || self.loopback.is_some()
+            || self.catch_up.is_some()
+            || self.retransmit.is_some()
+            || self.consume_ignored.is_some()
+            || self.prune_dead.is_some()
+            || self.bug.is_some()
+    }
+
+    pub(super) fn config(&self) -> Result<SingleConfig, Usage> {
+        self.config_from(None)
+    }
+
+    /// The configuration: `base` (or `--config`, or the default) with every given flag applied.
+    pub(super) fn config_from(&self, base: Option<SingleConfig>) -> Result<SingleConfig, Usage> {
+        let bug = match &self.bug {
+            Some(b) => Some(Bug::parse(b).ok_or_else(|| {
+                Usage(format!(
+                    "unknown --bug '{b}'; `paxos check --bug list` lists the seeded bugs"
+                ))
+            })?),
+            None => None,
+        };
+        let mut c = match (&self.config, bug) {
+            _ if base.is_some() => base.expect("checked"),
+            (Some(name), _) => SingleConfig::named(name).ok_or_else(|| {
+                Usage(format!(
+                    "unknown --config '{name}'; expected one of: {}",
+                    CONFIG_NAMES.join(", ")
+                ))
+            })?,
+            (None, Some(bug)) => crate::models::bugs::case(bug).config,
+            (None, None) => SingleConfig::named("roles").expect("roles exists"),
+        };
+        // Plain overrides: a flag that is given replaces the configuration's value.
+        macro_rules! overrides {
+            ($($f:ident),*) => {$(
+                if let Some(v) = self.$f {
+                    c.$f = v;
+                }
+            )*};
+        }
+        overrides!(
+            proposers,
+            acceptors,
+            learners,
+            clients,
+            lossy,
+            max_crashes,
+            timers,
+            crash_acceptors_only,
+            client_retry,
+            max_round,
+            max_ballots,
+            nacks,
+            eager_retry,
+            repromise,
+            leader,
+            loopback,
+            catch_up,
+            retransmit,
+            consume_ignored,
+            prune_dead
+        );
+        if let Some(m) = &self.merge {
+            c.merge = Merge::parse(m).ok_or_else(|| {
+                Usage(format!(
+                    "unknown --merge '{m}'; expected one of: {}",
+                    Merge::NAMES.join(", ")
+                ))
+            })?;
+        }
+        if let Some(m) = &self.learn {
+            c.learn = LearnMode::parse(m).ok_or_else(|| {
+                Usage(format!(
+                    "unknown --learn '{m}'; expected one of: {}",
+                    LearnMode::NAMES.join(", ")
+                ))
+            })?;
+        }
+        if let Some(n) = &self.network {
+            c.network = NetworkKind::parse(n).ok_or_else(|| {
+                Usage(format!(
+                    "unknown --network '{n}'; expected one of: {}",
+                    NetworkKind::NAMES.join(", ")
+                ))
+            })?;
+        }
+        if let Some(bug) = bug {
+            c.bug = bug;
+        }
+        c.validate().map_err(Usage)?;
+        Ok(c)
+    }
+}
+
+fn print_bugs() {
+    println!("{:<22} {:<18} what is wrong", "bug", "caught by");
+    for (bug, name, what) in Bug::ALL {
+        let case = crate::models::bugs::case(bug);
+        println!(
+            "{name:<22} {:<18} {what}",
+            case.property.unwrap_or("(masked)")
+        );
+    }
+}
+
+pub fn check(args: CheckArgs) -> Result<ExitCode, Usage> {
+    if args.model.bug.as_deref() == Some("list") {
+        print_bugs();
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.threads == 0 {
+        return Err(Usage("--threads 0: at least one thread is needed".into()));
+    }
+    let cfg = args.model.config()?;
+    if args.symmetry {
+        symmetry::applies(&cfg).map_err(Usage)?;
+        if args.search == "bfs" {
+            return Err(Usage(
+                "--symmetry needs --search dfs (or auto): stateright 0.31 applies symmetry \
+                 reduction only to depth-first search"
+                    .into(),
+            ));
+        }
+    }
+    if !args.json {
+        println!(
+            "Checking single-decree Paxos: {}{}",
+            cfg.summary(),
+            if args.symmetry {
+                ", symmetry reduction over acceptors"
+            } else {
+                ""
+            }
+        );
+    }
+    let model = SingleModel::new(cfg.clone());
+    let opts = RunOptions {
+        threads: args.threads,
+        strategy: match args.search.as_str() {
+            "bfs" => Strategy::Bfs,
+            "dfs" => Strategy::Dfs,
+            _ if args.symmetry => Strategy::Dfs,
+            _ if args.model.bug.is_some() => Strategy::Bfs,
+            _ => Strategy::Dfs,
+        },
+        symmetry: args
+            .symmetry
+            .then_some(symmetry::canonicalize as fn(&SingleModelState) -> SingleModelState),
+        progress: !args.json,
+        shortest: true,
+        stop_at_violation: !args.keep_going,
+    };
+    let restrict_cfg = cfg.clone();
+    let mut report = run::check(
+        "single-decree",
+        serde_json::to_value(&cfg).expect("config serializes"),
+        model,
+        &opts,
+        move |name| SingleModel::new(restrict_cfg.clone()).only(name),
+        |m, p| m.format_trace(p),
+    );
+    let supported = cfg.merge == Merge::None && cfg.record_phase1;
+    if supported && !args.no_refinement {
+        report.properties.push(refinement(&cfg, args.json));
+    }
+    finish(&report, args.json)
+}
+
+/// The `refines-spec` property: every edge of the actor model maps to a step of the abstract
+/// spec or to a stutter (see specs/refinement.rs).
+fn refinement(cfg: &SingleConfig, quiet: bool) -> run::PropertyResult {
+    use crate::specs::refinement::check_refinement;
+    if !quiet {
+        eprintln!("Checking refines-spec on every edge...");
+    }
+    let (status, trace) = match check_refinement(cfg) {
+        Ok(r) => match r.violation {
+            None => ("holds", None),
+            Some(v) => {
+                let mut lines = v.trace.clone();
+                lines.push(format!("offending edge: {}", v.edge));
+                lines.push(format!("why: {}", v.reason));
+                lines.push(format!("spec change: {}", v.diff));
+                if !v.invariants_after.is_empty() {
+                    lines.push(format!(
+                        "spec invariants broken after it: {}",
+                        v.invariants_after.join(", ")
+                    ));
+                }
+                ("violated", Some(lines))
+            }
+        },
+        Err(e) => ("not_checked", Some(vec![e])),
+    };
+    run::PropertyResult {
+        name: "refines-spec".into(),
+        expectation: "always".into(),
+        status: status.into(),
+        trace,
+        explorer_path: None,
+        states_to_trace: None,
+    }
+}
+
+pub fn spec(args: SpecArgs) -> Result<ExitCode, Usage> {
+    use crate::specs::voting::{SpecConfig, SpecModel};
+    if !(3..=64).contains(&args.acceptors) {
+        return Err(Usage(format!(
+            "--acceptors {}: Paxos needs at least 3 acceptors (a majority of 3 tolerates one \
+             failure) and this spec supports at most 64",
+            args.acceptors
+        )));
+    }
+    if args.values == 0 {
+        return Err(Usage("--values 0: at least one value is needed".into()));
+    }
+    if args.max_ballot < 0 {
+        return Err(Usage("--max-ballot must be 0 or more".into()));
+    }
+    if args.threads == 0 {
+        return Err(Usage("--threads 0: at least one thread is needed".into()));
+    }
+    let cfg = SpecConfig {
+        acceptors: args.acceptors,
+        values: args.values,
+        max_ballot: args.max_ballot,
+    };
+    if args.refines_voting {
+        return refines_voting(cfg, args.mutant.as_deref(), args.json);
+    }
+    if !args.json {
+        println!(
+            "Checking the voting-level Paxos spec: {} acceptors, {} values, ballots 0..={}",
+            cfg.acceptors, cfg.values, cfg.max_ballot
+        );
+    }
+    let opts = RunOptions {
+        threads: args.threads,
+        strategy: if args.search == "bfs" {
+            Strategy::Bfs
+        } else {
+            Strategy::Dfs
+        },
+        symmetry: None,
+        progress: !args.json,
+        shortest: true,
+        stop_at_violation: true,
+    };
+    let report = run::check(
+        "paxos-spec",
+        serde_json::to_value(cfg).expect("config serializes"),
+        SpecModel::new(cfg),
+        &opts,
+        |_| SpecModel::new(cfg),
+        |m, p| {
+            use stateright::Model;
+            p.clone()
+                .into_actions()
+                .iter()
+                .enumerate()
+                .map(|(i, a)| format!("{}. {}", i + 1, m.format_action(a)))
+                .collect()
+        },
+    );
+    finish(&report, args.json)
+}
+
+/// `paxos spec --refines-voting`: every step of the Paxos spec against Lamport's Voting spec.
+fn refines_voting(
+    cfg: crate::specs::voting::SpecConfig,
+    mutant: Option<&str>,
+    json: bool,
+) -> Result<ExitCode, Usage> {
+    use crate::specs::voting_refinement::{check_mutant, check_voting_refinement, SpecMutant};
+    if mutant == Some("list") {
+        for (_, name, what) in SpecMutant::ALL {
+            println!("{name:<20} {what}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mutant = match mutant {
+        None => None,
+        Some(name) => Some(SpecMutant::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = SpecMutant::ALL.iter().map(|m| m.1).collect();
+            Usage(format!(
+                "--mutant {name}: unknown; one of {}, or list",
+                names.join(", ")
+            ))
+        })?),
+    };
+    if !json {
+        println!(
+            "Checking that every step of the Paxos spec is a step of Lamport's Voting spec or a \
+             stutter: {} acceptors, {} values, ballots 0..={}{}",
+            cfg.acceptors,
+            cfg.values,
+            cfg.max_ballot,
+            mutant.map_or(String::new(), |m| format!(", broken step: {}", m.name()))
+        );
+        println!(
+            "  mapping V == INSTANCE Voting: votes[a] = {{<<m.bal, m.val>> : m in msgs, \
+             m.type = \"2b\", m.acc = a}}, maxBal = maxBal"
+        );
+    }
+    let r = match mutant {
+        None => check_voting_refinement(cfg),
+        Some(m) => check_mutant(cfg, m),
+    };
+    if json {
+        let out = serde_json::json!({
+            "check": "refines-voting",
+            "mutant": mutant.map(|m| m.name()),
+            "refines": r.refines(),
+            "report": r,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).expect("report serializes")
+        );
+    } else {
+        let counts = format!(
+            "{} states, {} edges: {} Voting steps ({} IncreaseMaxBal, {} VoteFor), {} stutters",
+            r.states, r.edges, r.voting_steps, r.increase_max_bal, r.vote_for, r.stutters
+        );
+        match &r.violation {
+            None => {
+                println!("refines-voting: holds");
+                println!("  the initial state maps to Voting's Init");
+                println!("  {counts}");
+            }
+            Some(v) => {
+                println!("refines-voting: VIOLATED");
+                println!("  {}", v.message());
+                if !v.trace.is_empty() {
+                    println!("  trace (a shortest one to a violating step):");
+                    for line in &v.trace {
+                        println!("    {line}");
+                    }
+                }
+                println!("  Voting state before: {}", v.before);
+                println!("  the step's change:   {}", v.diff);
+                println!("  explored breadth first up to the violation: {counts}");
+            }
+        }
+        if r.refines() {
+            println!("  {:.3} s, one thread, depth first", r.seconds);
+        } else {
+            println!(
+                "  {:.3} s, one thread, depth first, then breadth first for the trace",
+                r.seconds
+            );
+        }
+    }
+    Ok(if r.refines() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn finish(report: &run::Report, json: bool) -> Result<ExitCode, Usage> {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(report).expect("report serializes")
+        );
+    } else {
+        report
+            .print_text(&mut std::io::stdout())
+            .expect("stdout is writable");
+    }
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_claims() {
+    use crate::models::claims::claims;
+    println!("{:<20} {:<32} claim", "claim", "expected verdict");
+    for c in claims() {
+        println!("{:<20} {:<32} {}", c.name, c.expect.name(), c.description);
+    }
+}
+
+pub fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
+    use crate::models::claims::{
+        claim, run_claim_with, Assumption, Claim, ClaimOptions, Expect, Goal, CLAIM_NAMES,
+    };
+    if args.claim.as_deref() == Some("list") {
+        print_claims();
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.model.bug.is_some() {
+        return Err(Usage(
+            "--bug is for `paxos check`: a seeded bug breaks safety, which liveness assumes".into(),
+        ));
+    }
+    let own = args.model.any_given()
+        || args.goal.is_some()
+        || args.unfair
+        || args.assumption.is_some()
+        || args.max_destroyed.is_some();
+    let c: Claim = if args.claim.is_none() && own {
+        let goal = match args.goal.as_deref() {
+            Some("value-chosen") => Goal::ValueChosen,
+            Some("learners-learned") => Goal::LearnersLearned,
+            _ => Goal::ClientsDecided,
+        };
+        Claim {
+            name: "custom",
+            description: "on every path the goal eventually holds",
+            config: args.model.config()?,
+            assumption: match args.assumption.as_deref() {
+                _ if args.unfair => Assumption::TimersAnyTime,
+                Some(a) => Assumption::parse(a).expect("clap checked the name"),
+                None => Assumption::NoFailure,
+            },
+            goal,
+            expect: Expect::Holds,
+            max_destroyed: args.max_destroyed.unwrap_or(0),
+        }
+    } else {
+        let name = args.claim.as_deref().unwrap_or("no-failure");
+        if own {
+            return Err(Usage(
+                "a shipped claim fixes its model, assumption, goal and bound: drop --claim to \
+                 make your own claim with --config, model flags, --goal, --assumption (or \
+                 --unfair) and --max-destroyed"
+                    .into(),
+            ));
+        }
+        claim(name).ok_or_else(|| {
+            Usage(format!(
+                "unknown --claim '{name}'; expected one of: {} (or list)",
+                CLAIM_NAMES.join(", ")
+            ))
+        })?
+    };
+    if args.ignore_fairness && c.assumption != Assumption::LeaderFairLoss {
+        return Err(Usage(
+            "--ignore-fairness applies to --assumption leader-fair-loss (the other \
+             assumptions count every cycle already)"
+                .into(),
+        ));
+    }
+    c.validate().map_err(Usage)?;
+    if !args.json {
+        println!("Liveness of single-decree Paxos, claim `{}`", c.name);
+        println!("  model:      {}", c.config.summary());
+        println!("  assumption: {}", c.assumption.describe());
+        println!("  goal:       on every path, {}", c.goal.describe());
+        if c.max_destroyed > 0 {
+            println!(
+                "  bound:      a run is cut off when more than {} ballots reached phase 2 and can \
+             no longer be chosen",
+                c.max_destroyed
+            );
+        }
+        println!("  expected:   {}", c.expect.name());
+    }
+    let r = run_claim_with(
+        &c,
+        ClaimOptions {
+            progress: !args.json,
+            ignore_fairness: args.ignore_fairness,
+            ..Default::default()
+        },
+    );
+    if args.json {
+        let report = serde_json::json!({
+            "model": "single-decree",
+            "claim": c.name,
+            "config": c.config,
+            "assumption": c.assumption.name(),
+            "goal": c.goal.describe(),
+            "max_destroyed": c.max_destroyed,
+            "expected": c.expect.name(),
+            "verdict": r.verdict.name(),
+            "passed": r.passed,
+            "unique_states": r.unique_states,
+            "edges": r.edges,
+            "max_depth": r.max_depth,
+            "frontier": r.frontier,
+            "frontier_without_goal": match &r.verdict {
+                crate::models::liveness::Verdict::HoldsUpToBound { frontier } => *frontier,
+                _ => 0,
+            },
+            "goal_states": r.goal_states,
+            "seconds": r.seconds,
+            "bytes_per_state": r.bytes_per_state,
+            "trace": if r.trace.is_empty() { None } else { Some(&r.trace) },
+            "explorer_path": r.explorer_path,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("report serializes")
+        );
+    } else {
+        println!(
+            "{} states ({} frontier, {} goal), {} edges, max depth {}, {:.2} s, {:.1} bytes/state",
+            r.unique_states,
+            r.frontier,
+            r.goal_states,
+            r.edges,
+            r.max_depth,
+            r.seconds,
+            r.bytes_per_state
+        );
+        println!();
+        println!(
+            "verdict: {}{}{}",
+            r.verdict.name(),
+            match &r.verdict {
+                crate::models::liveness::Verdict::HoldsUpToBound { frontier } => {
+                    format!(" ({frontier} frontier states reached without the goal)")
+                }
+                _ => String::new(),
+            },
+            if r.passed {
+                " (as expected)"
+            } else {
+                " (NOT the expected verdict)"
+            }
+        );
+        if !r.trace.is_empty() {
+            let steps = r
+                .trace
+                .iter()
+                .filter(|l| l.starts_with(|ch: char| ch.is_ascii_digit()))
+                .count();
+            println!();
+            println!(
+                "{} ({steps} steps):",
+                if r.verdict.is_violation() {
+                    "counterexample"
+                } else {
+                    "run into the bound, the goal never reached"
+                }
+            );
+            for line in &r.trace {
+                println!("  {line}");
+            }
+            if let Some(path) = &r.explorer_path {
+                println!(
+                    "  open it: paxos explore <same model flags>, then \
+                     http://127.0.0.1:3000/#/steps/{path}"
+                );
+            }
+        }
+    }
+    Ok(if r.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+pub fn explore(args: ExploreArgs) -> Result<ExitCode, Usage> {
+    let cfg = args.model.config()?;
+    // stateright's server panics when it cannot bind: check first for a clear message.
+    if let Err(e) = std::net::TcpListener::bind(&args.addr) {
+        return Err(Usage(format!("--addr {}: cannot listen: {e}", args.addr)));
+    }
+    println!("Exploring single-decree Paxos: {}", cfg.summary());
+    println!("Explorer: http://{}/", args.addr);
+    use stateright::Model;
+    SingleModel::new(cfg).checker().serve(args.addr.as_str());
+    Ok(ExitCode::SUCCESS)
+}
