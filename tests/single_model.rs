@@ -506,15 +506,20 @@ fn runtime_on_a_lossy_duplicating_network_is_pinned() {
 /// ballots (`paxos check --config runtime --max-crashes 1 --clients 1 --max-round 1`).
 #[test]
 fn runtime_with_a_node_crash_is_pinned() {
+    let r = runtime_with_a_node_crash(1);
+    assert_eq!(r.unique_states, 36_800);
+    assert_eq!(statuses(&r), one_client_runtime_statuses(true));
+}
+
+/// `runtime` with one client and one node crashed at a time, rounds <= `max_round`.
+fn runtime_with_a_node_crash(max_round: u32) -> run::Report {
     let cfg = SingleConfig {
         max_crashes: 1,
         clients: 1,
-        max_round: 1,
+        max_round,
         ..SingleConfig::named("runtime").unwrap()
     };
-    let r = check(cfg, Strategy::Dfs);
-    assert_eq!(r.unique_states, 36_800);
-    assert_eq!(statuses(&r), one_client_runtime_statuses(true));
+    check(cfg, Strategy::Dfs)
 }
 
 /// As above with rounds <= 2 (the `runtime` bound): 24,111,753 states, every property holding
@@ -522,12 +527,7 @@ fn runtime_with_a_node_crash_is_pinned() {
 #[test]
 #[ignore]
 fn runtime_with_a_node_crash_and_two_rounds_is_pinned() {
-    let cfg = SingleConfig {
-        max_crashes: 1,
-        clients: 1,
-        ..SingleConfig::named("runtime").unwrap()
-    };
-    let r = check(cfg, Strategy::Dfs);
+    let r = runtime_with_a_node_crash(2);
     assert_eq!(r.unique_states, 24_111_753);
     assert_eq!(statuses(&r), one_client_runtime_statuses(true));
 }
