@@ -3,7 +3,9 @@
 //! bounds), with the protocol knobs of [`Knobs::RUNTIME`].
 
 use paxos::models::single::SingleConfig;
-use paxos::runtime::config::{retry_range, Membership, Timing};
+use paxos::runtime::config::{retry_range, Timing};
+use paxos::runtime::Deploy;
+use paxos::single::deploy::{Membership, SingleDeploy};
 use paxos::single::{Acceptor, Knobs, Learner, Node, Proposer, SingleActor};
 use stateright::actor::Id;
 use std::net::SocketAddrV4;
@@ -58,7 +60,7 @@ fn as_model(actor: SingleActor, id: &dyn Fn(Id) -> Id, model: &SingleActor) -> S
 fn a_peers_cluster_runs_the_checked_runtime_configuration() {
     let m = Membership::from_peers("127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003").unwrap();
     let t = Timing {
-        proposer_retry: retry_range(200),
+        member_retry: retry_range(200),
         client_retry: retry_range(500),
     };
     let model = SingleConfig::named("runtime").unwrap().actors();
@@ -68,7 +70,7 @@ fn a_peers_cluster_runs_the_checked_runtime_configuration() {
     };
     for (i, checked) in model.iter().take(3).enumerate() {
         assert_eq!(
-            as_model(m.actor(i, &t), &index, checked),
+            as_model(SingleDeploy::member_actor(&m, i, &t), &index, checked),
             *checked,
             "node {i}"
         );
@@ -84,7 +86,7 @@ fn a_separate_roles_cluster_runs_the_checked_runtime_roles_configuration() {
     let m = Membership::parse(text, "f").unwrap();
     assert_eq!(m.checked_model(), Some("runtime-roles"));
     let t = Timing {
-        proposer_retry: retry_range(200),
+        member_retry: retry_range(200),
         client_retry: retry_range(500),
     };
     let model = SingleConfig::named("runtime-roles").unwrap().actors();
@@ -94,7 +96,7 @@ fn a_separate_roles_cluster_runs_the_checked_runtime_roles_configuration() {
     };
     let ids = |v: Vec<Id>| v.into_iter().map(id).collect::<Vec<_>>();
     for (i, checked) in model.iter().take(6).enumerate() {
-        let renamed = match (m.actor(i, &t), checked) {
+        let renamed = match (SingleDeploy::member_actor(&m, i, &t), checked) {
             (SingleActor::Proposer(p), SingleActor::Proposer(mp)) => {
                 SingleActor::Proposer(Proposer {
                     acceptors: ids(p.acceptors),

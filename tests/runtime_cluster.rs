@@ -8,10 +8,10 @@ mod runtime_support;
 
 use paxos::ballot::Ballot;
 use paxos::runtime::codec::{ClusterKey, Codec, Keys, Sender};
-use paxos::runtime::config::Role;
 use paxos::runtime::event_loop::Counters;
 use paxos::runtime::identity::Incarnation;
 use paxos::runtime::storage::{DataDir, STORAGE_FILE};
+use paxos::single::deploy::Role;
 use paxos::single::{Msg, Storage};
 use runtime_support::*;
 use std::fs;
@@ -175,7 +175,7 @@ fn a_half_accepted_value_is_completed_after_its_proposer_dies() {
 }
 
 /// Starts node 0 of `c` in the foreground and returns (exit code, stdout, stderr).
-fn start_node_0(c: &paxos::runtime::cluster::LocalCluster) -> (Option<i32>, String, String) {
+fn start_node_0(c: &paxos::single::deploy::LocalCluster) -> (Option<i32>, String, String) {
     let o = run(&c.node_args(0, &[]));
     (o.status.code(), stdout(&o), stderr(&o))
 }

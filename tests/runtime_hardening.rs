@@ -10,11 +10,10 @@
 mod runtime_support;
 
 use paxos::ballot::Ballot;
-use paxos::runtime::cluster::LocalCluster;
 use paxos::runtime::codec::{Codec, Sender};
-use paxos::runtime::config::{Member, Membership, Role};
 use paxos::runtime::event_loop::Counters;
 use paxos::runtime::storage::{check_file, STORAGE_FILE};
+use paxos::single::deploy::{LocalCluster, Member, Membership, Role};
 use paxos::single::{Msg, Storage};
 use runtime_support::*;
 use std::fs;

@@ -27,13 +27,15 @@
 //! disk; and a proposer that is not prepared saves its new ballot before its `Prepare` leaves.
 
 use crate::ballot::Ballot;
-use crate::runtime::client::{self, ClientConfig};
-use crate::runtime::cluster::{free_loopback_addrs, LocalCluster};
+use crate::runtime::cluster::free_loopback_addrs;
 use crate::runtime::codec::Keys;
-use crate::runtime::config::{retry_range, Member, Membership, Role, Timing};
+use crate::runtime::config::{retry_range, Timing};
 use crate::runtime::identity::{Identity, Incarnation};
 use crate::runtime::init_logging;
 use crate::runtime::storage::{read_storage_file, DataDir, STORAGE_FILE};
+use crate::single::deploy::{LocalCluster, Member, Membership, Role};
+use crate::single::programs;
+use crate::single::programs::SingleClientConfig as ClientConfig;
 use crate::single::Storage;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -389,7 +391,7 @@ fn one_run(
         key,
         confirm: Duration::from_secs(3),
         timing: Timing {
-            proposer_retry: retry_range(retry_ms),
+            member_retry: retry_range(retry_ms),
             client_retry: retry_range(1000),
         },
         faults: None,
@@ -400,7 +402,7 @@ fn one_run(
         Target::Leader => 0,
         Target::Other => 1,
     };
-    let result = client::propose(&cfg, value, first, false, &AtomicBool::new(false));
+    let result = programs::propose(&cfg, value, first, false, &AtomicBool::new(false));
     drop(cluster);
     let p = result.map_err(|e| e.to_string())?;
     if p.decided != value {

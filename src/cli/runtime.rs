@@ -7,14 +7,17 @@
 //! to `--help`.
 
 use super::{usage_exit, Usage};
-use crate::runtime::client::{self, ClientConfig, LearnerAnswer};
-use crate::runtime::cluster::{free_loopback_addrs, new_cluster_files, LocalCluster, CLUSTER_FILE};
+use crate::runtime::client;
+use crate::runtime::cluster::{free_loopback_addrs, new_cluster_files, CLUSTER_FILE};
 use crate::runtime::codec::{ClusterKey, Keys};
-use crate::runtime::config::{parse_addr, retry_range, Member, Membership, Role, Timing};
+use crate::runtime::config::{parse_addr, retry_range, Timing};
 use crate::runtime::faults::FaultSpec;
 use crate::runtime::identity::Incarnation;
-use crate::runtime::node::{init_node, run_node, NodeConfig};
+use crate::runtime::node::{init_node, run_node};
+use crate::runtime::MemberRole;
 use crate::runtime::{init_logging, stop_on_signals};
+use crate::single::deploy::{LocalCluster, Member, Membership, NodeConfig, Role, SingleDeploy};
+use crate::single::programs::{self, LearnerAnswer, SingleClientConfig as ClientConfig};
 use std::net::SocketAddrV4;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -293,7 +296,7 @@ pub fn node_config(a: &NodeArgs) -> Result<NodeConfig, Usage> {
         index: a.id,
         data_dir: a.data_dir.clone(),
         timing: Timing {
-            proposer_retry: retry_range(retry(a.retry_ms, "--retry-ms")?.as_millis() as u64),
+            member_retry: retry_range(retry(a.retry_ms, "--retry-ms")?.as_millis() as u64),
             client_retry: retry_range(1000),
         },
         keys: a.members.member_keys()?,
@@ -318,7 +321,7 @@ pub fn node_main(a: NodeArgs) -> ExitCode {
     let result = if a.init {
         init_node(&cfg)
     } else {
-        run_node(&cfg, &stop_on_signals()).map(|_| ())
+        run_node::<SingleDeploy>(&cfg, &stop_on_signals()).map(|_| ())
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -565,7 +568,7 @@ fn client_config(
         membership,
         key: m.client_key()?,
         timing: Timing {
-            proposer_retry: retry_range(200),
+            member_retry: retry_range(200),
             client_retry: retry_range(retry(retry_ms, "--retry-ms")?.as_millis() as u64),
         },
         faults: faults(inject)?,
@@ -598,7 +601,7 @@ pub fn propose_main(a: ProposeArgs) -> ExitCode {
         )));
     }
     let stop = stop_on_signals();
-    match client::propose(&cfg, a.value, a.first, !a.no_confirm, &stop) {
+    match programs::propose(&cfg, a.value, a.first, !a.no_confirm, &stop) {
         Ok(p) => {
             println!("decided {}", p.decided);
             if !a.no_confirm {
@@ -652,7 +655,7 @@ pub fn learn_main(a: LearnArgs) -> ExitCode {
         Err(u) => return usage_exit(u),
     };
     let stop = stop_on_signals();
-    match client::learn(&cfg, &stop) {
+    match programs::learn(&cfg, &stop) {
         Ok(l) => {
             if a.verbose {
                 for (addr, answer) in &l.answers {
@@ -831,7 +834,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.index, 1);
         assert_eq!(c.cluster_id, 16);
-        assert_eq!(c.timing.proposer_retry, retry_range(50));
+        assert_eq!(c.timing.member_retry, retry_range(50));
         assert_eq!(c.faults.unwrap().seed, Some(3));
         assert_eq!(c.incarnation, Some(Incarnation::parse(INC).unwrap()));
         assert!(c.keys.is_none());

@@ -15,6 +15,7 @@
 use super::codec::Keys;
 use super::config::Membership;
 use super::identity::{Identity, Incarnation};
+use super::protocol::MemberRole;
 use super::storage::DataDir;
 use std::fs::{self, File, OpenOptions};
 use std::io;
@@ -51,11 +52,11 @@ pub fn signal(pid: u32, sig: i32) {
 
 /// A set of node processes on this machine.
 #[derive(Debug)]
-pub struct LocalCluster {
+pub struct LocalCluster<R: MemberRole> {
     exe: PathBuf,
     dir: PathBuf,
     /// The members.
-    pub membership: Membership,
+    pub membership: Membership<R>,
     procs: Vec<Option<Child>>,
     /// Flags added to every node's command line (such as `--retry-ms 50`).
     pub common_args: Vec<String>,
@@ -87,7 +88,10 @@ pub fn write_secret(path: &Path, text: &str) -> io::Result<()> {
 /// Creates a cluster's shared files in `dir` (which must not hold them yet): the cluster file
 /// with a fresh incarnation (unless `membership` names one) and fresh member and client keys.
 /// Returns the membership with its incarnation.
-pub fn new_cluster_files(dir: &Path, membership: &Membership) -> io::Result<Membership> {
+pub fn new_cluster_files<R: MemberRole>(
+    dir: &Path,
+    membership: &Membership<R>,
+) -> io::Result<Membership<R>> {
     fs::create_dir_all(dir)?;
     for name in [CLUSTER_FILE, MEMBER_KEY_FILE, CLIENT_KEY_FILE] {
         if dir.join(name).exists() {
@@ -115,10 +119,10 @@ pub fn new_cluster_files(dir: &Path, membership: &Membership) -> io::Result<Memb
     Ok(m)
 }
 
-impl LocalCluster {
+impl<R: MemberRole> LocalCluster<R> {
     /// Creates a new cluster of `membership` under `dir` (see the module docs): cluster file,
     /// keys, and every member's data directory initialised. Nothing runs yet.
-    pub fn create(exe: &Path, dir: &Path, membership: Membership) -> io::Result<LocalCluster> {
+    pub fn create(exe: &Path, dir: &Path, membership: Membership<R>) -> io::Result<Self> {
         let membership = new_cluster_files(dir, &membership)?;
         let c = Self::with(exe, dir, membership);
         for i in 0..c.membership.members.len() {
@@ -135,12 +139,12 @@ impl LocalCluster {
     }
 
     /// The cluster already created under `dir` (its cluster file and keys).
-    pub fn open(exe: &Path, dir: &Path) -> io::Result<LocalCluster> {
+    pub fn open(exe: &Path, dir: &Path) -> io::Result<Self> {
         let membership = Membership::load(&dir.join(CLUSTER_FILE)).map_err(io::Error::other)?;
         Ok(Self::with(exe, dir, membership))
     }
 
-    fn with(exe: &Path, dir: &Path, membership: Membership) -> LocalCluster {
+    fn with(exe: &Path, dir: &Path, membership: Membership<R>) -> Self {
         let n = membership.members.len();
         LocalCluster {
             exe: exe.to_path_buf(),
@@ -355,7 +359,7 @@ impl LocalCluster {
     }
 }
 
-impl Drop for LocalCluster {
+impl<R: MemberRole> Drop for LocalCluster<R> {
     fn drop(&mut self) {
         for i in 0..self.procs.len() {
             self.kill(i);

@@ -20,8 +20,8 @@
 //!
 //! # Messages to self
 //!
-//! A message the actor addresses to its own id (a merged node with `loopback`, see
-//! [`Node`](crate::single::Node)) does not go through the socket: the commit puts it on an
+//! A message the actor addresses to its own id (for single-decree Paxos, a merged node with
+//! `loopback`) does not go through the socket: the commit puts it on an
 //! in-process queue, and the next iteration hands it back without waiting. That is the
 //! network's delivery without the system calls, and it keeps the model's meaning: the message
 //! is handled in a later step, after the step that sent it is durable. Fault injection does not
@@ -50,7 +50,8 @@
 //! A datagram's envelope names its sender: a member index or "client" (see [`super::codec`]).
 //! * A member's datagram is admitted only if it comes from that member's listed address.
 //! * A client's datagram is admitted only from an address that is *not* a member's and only if
-//!   it carries a client request ([`WireMsg::client_may_send`]: `Propose` or `Query`).
+//!   it carries a client request ([`WireMsg::client_may_send`]; for single-decree Paxos `Propose` or
+//!   `Query`).
 //!
 //! So anyone who can reach the socket (and holds the cluster key, when one is configured) may
 //! ask for a decision, but only members take part in the protocol. Everything else is dropped

@@ -16,8 +16,8 @@ use super::config::{Membership, Timing};
 use super::event_loop::{Counters, Endpoint, EventLoop, LoopOptions, RuntimeError};
 use super::faults::{FaultSpec, Faults};
 use super::identity::{Identity, Incarnation};
+use super::protocol::{Deploy, MemberRole};
 use super::storage::{DataDir, StorageError};
-use crate::single::Storage;
 use std::fmt;
 use std::io::{self, Write};
 use std::net::{SocketAddrV4, UdpSocket};
@@ -28,9 +28,9 @@ use tracing::{info, info_span, warn};
 
 /// Everything a node needs.
 #[derive(Clone, Debug)]
-pub struct NodeConfig {
+pub struct NodeConfig<R> {
     /// The cluster.
-    pub membership: Membership,
+    pub membership: Membership<R>,
     /// This node's index in the member list.
     pub index: usize,
     /// Where its record lives.
@@ -50,7 +50,7 @@ pub struct NodeConfig {
     pub stats_interval: Duration,
 }
 
-impl NodeConfig {
+impl<R: MemberRole> NodeConfig<R> {
     /// The identity this node is started with (the incarnation is a placeholder when none was
     /// given).
     pub fn identity(&self) -> Identity {
@@ -102,7 +102,7 @@ impl fmt::Display for NodeError {
 impl std::error::Error for NodeError {}
 
 /// `paxos node --init`: creates member `cfg.index`'s storage (see the module docs).
-pub fn init_node(cfg: &NodeConfig) -> Result<(), NodeError> {
+pub fn init_node<R: MemberRole>(cfg: &NodeConfig<R>) -> Result<(), NodeError> {
     let incarnation = cfg.incarnation.ok_or(NodeError::NoIncarnation)?;
     let identity = Identity {
         incarnation,
@@ -119,14 +119,17 @@ pub fn init_node(cfg: &NodeConfig) -> Result<(), NodeError> {
     Ok(())
 }
 
-/// Runs member `cfg.index` until `stop` is raised; returns its final counters.
-pub fn run_node(cfg: &NodeConfig, stop: &AtomicBool) -> Result<Counters, NodeError> {
+/// Runs member `cfg.index` of protocol `D` until `stop` is raised; returns its final counters.
+pub fn run_node<D: Deploy>(
+    cfg: &NodeConfig<D::Role>,
+    stop: &AtomicBool,
+) -> Result<Counters, NodeError> {
     let me = cfg.membership.members[cfg.index];
     let _span = info_span!("node", id = cfg.index).entered();
     let dir = DataDir::open(&cfg.data_dir, &cfg.identity(), cfg.incarnation.is_some())
         .map_err(NodeError::Storage)?;
     let incarnation = dir.identity().incarnation;
-    let stored: Option<Storage> = dir.load().map_err(NodeError::Storage)?;
+    let stored: Option<D::Record> = dir.load().map_err(NodeError::Storage)?;
     match &stored {
         Some(s) => info!(record = ?s, file = %dir.storage_path().display(), "restored"),
         None => info!(dir = %dir.path().display(), "nothing saved since initialisation"),
@@ -143,7 +146,7 @@ pub fn run_node(cfg: &NodeConfig, stop: &AtomicBool) -> Result<Counters, NodeErr
     if cfg.keys.is_none() {
         warn!("INSECURE: --insecure given, datagrams are not authenticated");
     }
-    let actor = cfg.membership.actor(cfg.index, &cfg.timing);
+    let actor = D::member_actor(&cfg.membership, cfg.index, &cfg.timing);
     let ep = Endpoint {
         socket,
         members: cfg.membership.addrs(),

@@ -2,7 +2,12 @@
 //!
 //! One file per role: [`proposer`], [`acceptor`], [`learner`], [`client`]; [`node`] runs several
 //! roles in one process by composing them. [`SingleActor`] is the one actor type every model and
-//! the runtime use: an enum whose variants delegate to the role modules.
+//! the runtime use: an enum whose variants delegate to the role modules. [`knobs`] holds the
+//! protocol's variations (which a model configuration or the runtime chooses).
+//!
+//! The role files do no I/O and name neither the runtime nor the checker. Two files connect the
+//! protocol to the runtime: [`deploy`] (member roles, layouts, which actor a member runs, what
+//! the runtime needs of [`Msg`]) and [`programs`] (`paxos propose`, `paxos learn`).
 //!
 //! Durability is enforced here, once for every role: after each step the actor derives the
 //! [`Storage`] record from the new state (each role contributes its durable part) and, when it
@@ -12,10 +17,12 @@
 
 pub mod acceptor;
 pub mod client;
+pub mod deploy;
 pub mod knobs;
 pub mod learner;
 pub mod msg;
 pub mod node;
+pub mod programs;
 pub mod proposer;
 
 pub use acceptor::{Acceptor, AcceptorState};

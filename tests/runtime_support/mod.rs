@@ -1,9 +1,9 @@
 //! Helpers shared by the `runtime_*` integration tests: real `paxos` processes on loopback.
 #![allow(dead_code)]
 
-use paxos::runtime::cluster::{free_loopback_addrs, LocalCluster};
-use paxos::runtime::config::{Member, Membership, Role};
+use paxos::runtime::cluster::free_loopback_addrs;
 use paxos::runtime::storage::{read_storage_file, STORAGE_FILE};
+use paxos::single::deploy::{LocalCluster, Member, Membership, Role};
 use paxos::single::Storage;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
