@@ -825,7 +825,7 @@ impl SingleModel {
     }
 
     /// Whether `msg` is a message between protocol roles (phases 1 and 2, `Nack`, `Chosen`),
-    /// the kind [`SingleModel::prune_dead_messages`] may remove. Client messages are never
+    /// the kind `SingleModel::prune_dead_messages` may remove. Client messages are never
     /// removed: a `Propose` a busy proposer ignores now may be answered once it has decided.
     pub fn is_prunable(msg: &Msg) -> bool {
         matches!(

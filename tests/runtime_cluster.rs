@@ -10,7 +10,7 @@ use paxos::ballot::Ballot;
 use paxos::runtime::codec::{ClusterKey, Codec, Keys, Sender};
 use paxos::runtime::event_loop::Counters;
 use paxos::runtime::identity::Incarnation;
-use paxos::runtime::storage::{DataDir, STORAGE_FILE};
+use paxos::runtime::storage::{DataDir, RecordStore, STORAGE_FILE};
 use paxos::single::deploy::Role;
 use paxos::single::{Msg, Storage};
 use runtime_support::*;

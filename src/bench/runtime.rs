@@ -32,7 +32,7 @@ use crate::runtime::codec::Keys;
 use crate::runtime::config::{retry_range, Timing};
 use crate::runtime::identity::{Identity, Incarnation};
 use crate::runtime::init_logging;
-use crate::runtime::storage::{read_storage_file, DataDir, STORAGE_FILE};
+use crate::runtime::storage::{read_storage_file, DataDir, RecordStore, STORAGE_FILE};
 use crate::single::deploy::{LocalCluster, Member, Membership, Role};
 use crate::single::programs;
 use crate::single::programs::SingleClientConfig as ClientConfig;

@@ -6,7 +6,7 @@
 //! * [`model`]: the checker commands (`check`, `liveness`, `explore`, `spec`).
 //! * [`runtime`]: the commands that run or talk to real nodes (`new-cluster`, `node`,
 //!   `cluster`, `propose`, `learn`, `status`).
-//! * [`bench`]: `paxos bench ...`, which calls the measurements in [`crate::bench`].
+//! * [`bench`](mod@bench): `paxos bench ...`, which calls the measurements in [`crate::bench`].
 
 pub mod bench;
 pub mod model;

@@ -60,7 +60,7 @@
 use super::codec::{Body, Codec, Control, DropReason, Sender, MAX_DATAGRAM};
 use super::faults::Faults;
 use super::rng::Rng;
-use super::storage::{DataDir, StorageError};
+use super::storage::{RecordStore, StorageError};
 use super::WireMsg;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -292,7 +292,7 @@ pub struct EventLoop<A: Actor> {
     addr: SocketAddrV4,
     state: A::State,
     ep: Endpoint,
-    storage: Option<DataDir>,
+    storage: Option<Box<dyn RecordStore<A::Storage>>>,
     saved: Option<A::Storage>,
     timers: HashMap<A::Timer, Instant>,
     delayed: Vec<Delayed>,
@@ -320,7 +320,7 @@ where
     pub fn start(
         actor: A,
         ep: Endpoint,
-        storage: Option<DataDir>,
+        storage: Option<Box<dyn RecordStore<A::Storage>>>,
         stored: Option<A::Storage>,
         opts: LoopOptions,
     ) -> Result<Self, RuntimeError> {
@@ -637,9 +637,9 @@ where
     fn commit(&mut self, batch: Batch<A>) -> Result<(), RuntimeError> {
         if let Some(record) = batch.save {
             if self.saved.as_ref() != Some(&record) {
-                if let Some(dir) = &mut self.storage {
+                if let Some(store) = &mut self.storage {
                     let t = Instant::now();
-                    dir.save(&record).map_err(RuntimeError::Storage)?;
+                    store.save(&record).map_err(RuntimeError::Storage)?;
                     if self.save_latencies.len() == SAVE_WINDOW {
                         self.save_latencies.pop_front();
                     }

@@ -17,7 +17,7 @@ use super::event_loop::{Counters, Endpoint, EventLoop, LoopOptions, RuntimeError
 use super::faults::{FaultSpec, Faults};
 use super::identity::{Identity, Incarnation};
 use super::protocol::{Deploy, MemberRole};
-use super::storage::{DataDir, StorageError};
+use super::storage::{DataDir, RecordStore, StorageError};
 use std::fmt;
 use std::io::{self, Write};
 use std::net::{SocketAddrV4, UdpSocket};
@@ -159,8 +159,8 @@ pub fn run_node<D: Deploy>(
         faults,
         ..LoopOptions::default()
     };
-    let mut lp =
-        EventLoop::start(actor, ep, Some(dir), stored, opts).map_err(NodeError::Runtime)?;
+    let mut lp = EventLoop::start(actor, ep, Some(Box::new(dir)), stored, opts)
+        .map_err(NodeError::Runtime)?;
     info!(
         addr = %me.addr,
         role = %me.role,
