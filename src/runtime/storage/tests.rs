@@ -533,3 +533,25 @@ fn the_older_slot_is_the_one_overwritten() {
     assert_eq!(slots.slot_size, 4096);
     assert_eq!((slots.latest_slot, slots.latest_seq), (1, 4));
 }
+
+/// Format version 3, byte for byte: the file after initialisation and one save of `sample()`.
+/// The expected bytes were computed outside this code (Python's `zlib.crc32` over the header
+/// fields packed little endian, and postcard's encoding of the record written out by hand:
+/// `Some(3,1)`, `Some((2,0),42)`, `3`, `Some(42)`), so a change to the layout, the checksum
+/// or the record encoding fails here.
+#[test]
+fn the_record_file_format_is_pinned_byte_for_byte() {
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let bytes = encode_file(&sample()).unwrap();
+    assert_eq!(bytes.len(), 8192);
+    assert_eq!(
+        hex(&bytes[..38]),
+        "50585354030000000010000003000000000000000a000000a3d9efe40103010102002a03012a"
+    );
+    assert!(bytes[38..4096].iter().all(|&b| b == 0));
+    assert_eq!(
+        hex(&bytes[4096..4096 + 28]),
+        "50585354030001000010000002000000000000000000000069f6e8e1"
+    );
+    assert!(bytes[4096 + 28..].iter().all(|&b| b == 0));
+}
