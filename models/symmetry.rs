@@ -14,7 +14,7 @@
 //! a state by `π` (see [`permute`]) maps the initial state to itself and every step `s -> t` to
 //! a step `π(s) -> π(t)`: it is an automorphism of the state graph.
 //!
-//! Every property of `models/single.rs` is invariant under it: "chosen" counts the votes per
+//! Every property of `models/single/properties.rs` is invariant under it: "chosen" counts the votes per
 //! `(ballot, value)` of the ghost history, whatever acceptor cast them; `durability` compares
 //! each live acceptor's promise with the ghost maximum *of the same acceptor* (both move
 //! together under `π`); `second-proposer-completes` reads votes' ballots and values, not their
@@ -65,7 +65,7 @@
 //! * `--merge acceptor-learner`: each node is also a learner, and client `i` queries learner
 //!   `i` first (then the next, round robin), so permuting nodes changes whom a client asks.
 //!
-//! Proposers and clients are not permuted in any configuration (see `models/single.rs`,
+//! Proposers and clients are not permuted in any configuration (see `models/single/config.rs`,
 //! "Symmetry: acceptors only, and only with separate roles").
 
 use super::single::{History, Merge, SingleConfig, SingleModelState};

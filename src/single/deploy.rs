@@ -10,7 +10,7 @@
 //! lists) or a separate `proposer`, `acceptor` or `learner`. A layout needs a proposer, at
 //! least three acceptors (a majority of three tolerates one failure, fewer tolerate none; the
 //! checked model requires three too), at most 64 acceptors (their sets are 64-bit masks), and a
-//! learner. Only two layouts are checked by a pinned model configuration (`models/single.rs`):
+//! learner. Only two layouts are checked by a pinned model configuration (`models/single/config.rs`):
 //! three merged nodes (`runtime`) and two proposers, three acceptors and one learner as
 //! separate processes in any order (`runtime-roles`).
 //!

@@ -3,7 +3,7 @@
 //!
 //! A knob picks between variants of the same algorithm that the checker explores side by side
 //! (how learners find out, whether acceptors refuse with `Nack`, whether the first proposer
-//! leads, ...). The model (`models/single.rs`, `SingleConfig::knobs`) and the runtime
+//! leads, ...). The model (`models/single/config.rs`, `SingleConfig::knobs`) and the runtime
 //! (`src/runtime`, through [`crate::single::deploy`]) build their roles with the same three
 //! functions here, so a node process runs exactly the actors a named configuration checked;
 //! [`Knobs::RUNTIME`] is the set a node runs, and a test pins it to the `runtime` and
@@ -88,7 +88,7 @@ pub struct Knobs {
 
 impl Knobs {
     /// What `paxos node` runs: the knobs of the checked `runtime` and `runtime-roles`
-    /// configurations (pinned to them by a test in `models/single.rs`).
+    /// configurations (pinned to them by `tests/deployment.rs`).
     pub const RUNTIME: Knobs = Knobs {
         learn: LearnMode::Chosen,
         nacks: true,

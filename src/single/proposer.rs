@@ -267,135 +267,10 @@ impl Role for Proposer {
     fn on_msg(&self, state: &mut Cow<ProposerState>, src: Id, msg: &Msg, o: &mut Out1) {
         match *msg {
             Msg::Query => self.announce_again(state, o),
-            Msg::Propose(v) => {
-                if let Phase::Decided(d) = state.phase {
-                    o.send(src, Msg::Decided(d));
-                    self.announce_again(state, o);
-                    return;
-                }
-                if state.clients.contains(&src) && state.value.is_some() {
-                    return; // a client's retry while we are still working on it
-                }
-                let st = state.to_mut();
-                // Bounded: a client beyond the bound is not remembered, and gets its answer
-                // when it asks again after the decision (answered above).
-                if st.clients.len() < MAX_WAITING_CLIENTS {
-                    st.clients.insert(src);
-                }
-                st.value.get_or_insert(v);
-                match st.phase {
-                    Phase::Idle => self.start_ballot(st, o),
-                    Phase::Prepared { ballot, adopt } => {
-                        self.begin_phase2(st, ballot, adopt, o);
-                        if let Some(r) = &self.retry {
-                            o.set_timer(Timer::ProposerRetry, r.clone());
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            Msg::Promise(b, vote) => {
-                let Phase::Preparing {
-                    ballot,
-                    promises,
-                    adopt,
-                } = state.phase
-                else {
-                    return;
-                };
-                let Some(idx) = self.acceptors.iter().position(|a| *a == src) else {
-                    return;
-                };
-                if b != ballot || promises.contains(idx) {
-                    return;
-                }
-                let st = state.to_mut();
-                let mut promises = promises;
-                promises.insert(idx);
-                let mut adopt = adopt;
-                if let Some(vote) = vote {
-                    if self.better(vote, adopt) {
-                        adopt = Some(vote);
-                    }
-                }
-                if promises.len() < quorum(self.acceptors.len(), self.bug) {
-                    st.phase = Phase::Preparing {
-                        ballot,
-                        promises,
-                        adopt,
-                    };
-                } else if st.value.is_some() {
-                    self.begin_phase2(st, ballot, adopt, o);
-                } else {
-                    // The leader prepared ahead: wait for a client, not for a timeout.
-                    st.phase = Phase::Prepared { ballot, adopt };
-                    if self.retry.is_some() {
-                        o.cancel_timer(Timer::ProposerRetry);
-                    }
-                }
-            }
-            Msg::Accepted(b, v) => {
-                let Phase::Accepting {
-                    ballot,
-                    value,
-                    accepted,
-                } = state.phase
-                else {
-                    return;
-                };
-                let Some(idx) = self.acceptors.iter().position(|a| *a == src) else {
-                    return;
-                };
-                if b != ballot || v != value || accepted.contains(idx) {
-                    return;
-                }
-                let st = state.to_mut();
-                let mut accepted = accepted;
-                accepted.insert(idx);
-                let needed = if self.bug == Bug::EarlyDecide {
-                    1
-                } else {
-                    quorum(self.acceptors.len(), self.bug)
-                };
-                if accepted.len() >= needed {
-                    st.phase = Phase::Decided(value);
-                    let answer = match (self.bug, st.value) {
-                        (Bug::AnswerOwnValue, Some(own)) => own,
-                        _ => value,
-                    };
-                    // Clients first: they wait for this answer; the learners' news can follow.
-                    for c in std::mem::take(&mut st.clients) {
-                        o.send(c, Msg::Decided(answer));
-                    }
-                    for l in &self.notify {
-                        o.send(*l, Msg::Chosen(ballot, value));
-                    }
-                    if self.retry.is_some() {
-                        o.cancel_timer(Timer::ProposerRetry);
-                    }
-                } else {
-                    st.phase = Phase::Accepting {
-                        ballot,
-                        value,
-                        accepted,
-                    };
-                }
-            }
-            Msg::Nack(b, promised) => {
-                if Self::current_ballot(state) != Some(b) {
-                    return;
-                }
-                if self.retransmit && !state.refused {
-                    state.to_mut().refused = true;
-                }
-                if self.eager_retry {
-                    let st = state.to_mut();
-                    st.round = st.round.max(promised.round);
-                    self.start_ballot(st, o);
-                } else if promised.round > state.round {
-                    state.to_mut().round = promised.round;
-                }
-            }
+            Msg::Propose(v) => self.on_propose(state, src, v, o),
+            Msg::Promise(b, vote) => self.on_promise(state, src, b, vote, o),
+            Msg::Accepted(b, v) => self.on_accepted(state, src, b, v, o),
+            Msg::Nack(b, promised) => self.on_nack(state, b, promised, o),
             _ => {}
         }
     }
@@ -409,6 +284,170 @@ impl Role for Proposer {
             return;
         }
         self.start_ballot(state.to_mut(), o);
+    }
+}
+
+/// The message handlers, one per message the proposer takes (dispatched by `on_msg` above).
+impl Proposer {
+    /// A client's value: answer at once if decided; otherwise remember the client, take its
+    /// value if none is held yet, and start (or, when prepared ahead, skip to phase 2).
+    fn on_propose(&self, state: &mut Cow<ProposerState>, src: Id, v: Value, o: &mut Out1) {
+        if let Phase::Decided(d) = state.phase {
+            o.send(src, Msg::Decided(d));
+            self.announce_again(state, o);
+            return;
+        }
+        if state.clients.contains(&src) && state.value.is_some() {
+            return; // a client's retry while we are still working on it
+        }
+        let st = state.to_mut();
+        // Bounded: a client beyond the bound is not remembered, and gets its answer when it
+        // asks again after the decision (answered above).
+        if st.clients.len() < MAX_WAITING_CLIENTS {
+            st.clients.insert(src);
+        }
+        st.value.get_or_insert(v);
+        match st.phase {
+            Phase::Idle => self.start_ballot(st, o),
+            Phase::Prepared { ballot, adopt } => {
+                self.begin_phase2(st, ballot, adopt, o);
+                if let Some(r) = &self.retry {
+                    o.set_timer(Timer::ProposerRetry, r.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Phase 1b: count a promise for the current ballot, keep the best reported vote, and on
+    /// a quorum start phase 2 (or, with no value yet, wait prepared for a client).
+    fn on_promise(
+        &self,
+        state: &mut Cow<ProposerState>,
+        src: Id,
+        b: Ballot,
+        vote: Option<(Ballot, Value)>,
+        o: &mut Out1,
+    ) {
+        let Phase::Preparing {
+            ballot,
+            mut promises,
+            mut adopt,
+        } = state.phase
+        else {
+            return;
+        };
+        let Some(idx) = self.acceptor_index(src) else {
+            return;
+        };
+        if b != ballot || promises.contains(idx) {
+            return;
+        }
+        let st = state.to_mut();
+        promises.insert(idx);
+        if let Some(vote) = vote {
+            if self.better(vote, adopt) {
+                adopt = Some(vote);
+            }
+        }
+        if promises.len() < quorum(self.acceptors.len(), self.bug) {
+            st.phase = Phase::Preparing {
+                ballot,
+                promises,
+                adopt,
+            };
+        } else if st.value.is_some() {
+            self.begin_phase2(st, ballot, adopt, o);
+        } else {
+            // The leader prepared ahead: wait for a client, not for a timeout.
+            st.phase = Phase::Prepared { ballot, adopt };
+            if self.retry.is_some() {
+                o.cancel_timer(Timer::ProposerRetry);
+            }
+        }
+    }
+
+    /// Phase 2b: count a vote for the current ballot and value; on a quorum, decide.
+    fn on_accepted(
+        &self,
+        state: &mut Cow<ProposerState>,
+        src: Id,
+        b: Ballot,
+        v: Value,
+        o: &mut Out1,
+    ) {
+        let Phase::Accepting {
+            ballot,
+            value,
+            mut accepted,
+        } = state.phase
+        else {
+            return;
+        };
+        let Some(idx) = self.acceptor_index(src) else {
+            return;
+        };
+        if b != ballot || v != value || accepted.contains(idx) {
+            return;
+        }
+        let st = state.to_mut();
+        accepted.insert(idx);
+        let needed = if self.bug == Bug::EarlyDecide {
+            1
+        } else {
+            quorum(self.acceptors.len(), self.bug)
+        };
+        if accepted.len() >= needed {
+            self.decide(st, ballot, value, o);
+        } else {
+            st.phase = Phase::Accepting {
+                ballot,
+                value,
+                accepted,
+            };
+        }
+    }
+
+    /// An acceptor refused the current ballot: remember the higher round it promised (and,
+    /// with `eager_retry`, start a higher ballot at once).
+    fn on_nack(&self, state: &mut Cow<ProposerState>, b: Ballot, promised: Ballot, o: &mut Out1) {
+        if Self::current_ballot(state) != Some(b) {
+            return;
+        }
+        if self.retransmit && !state.refused {
+            state.to_mut().refused = true;
+        }
+        if self.eager_retry {
+            let st = state.to_mut();
+            st.round = st.round.max(promised.round);
+            self.start_ballot(st, o);
+        } else if promised.round > state.round {
+            state.to_mut().round = promised.round;
+        }
+    }
+
+    /// `value` is chosen in `ballot`: answer the waiting clients, then tell the learners.
+    fn decide(&self, st: &mut ProposerState, ballot: Ballot, value: Value, o: &mut Out1) {
+        st.phase = Phase::Decided(value);
+        let answer = match (self.bug, st.value) {
+            (Bug::AnswerOwnValue, Some(own)) => own,
+            _ => value,
+        };
+        // Clients first: they wait for this answer; the learners' news can follow.
+        for c in std::mem::take(&mut st.clients) {
+            o.send(c, Msg::Decided(answer));
+        }
+        for l in &self.notify {
+            o.send(*l, Msg::Chosen(ballot, value));
+        }
+        if self.retry.is_some() {
+            o.cancel_timer(Timer::ProposerRetry);
+        }
+    }
+
+    /// The position of `src` among the acceptors, if it is one.
+    fn acceptor_index(&self, src: Id) -> Option<usize> {
+        self.acceptors.iter().position(|a| *a == src)
     }
 }
 
