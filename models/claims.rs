@@ -467,7 +467,8 @@ pub fn round_cap(cfg: &SingleConfig, state: &SingleModelState) -> Option<String>
     })
 }
 
-/// Every claim, in [`CLAIM_NAMES`] order.
+/// Every claim, in [`CLAIM_NAMES`] order. Longer than 70 lines for a reason: it is the claim
+/// table, kept in one place.
 pub fn claims() -> Vec<Claim> {
     // Three rounds: the duel's shortest period (each proposer's ballot destroyed by the other's)
     // is reached before any proposer is at the round bound, which would cut the run too (see

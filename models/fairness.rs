@@ -151,6 +151,42 @@ impl<K: Hash + Eq> Interner<K> {
     }
 }
 
+/// How many copies of each message the network holds.
+fn count_messages<Msg: Hash + Eq>(network: &Network<Msg>) -> HashMap<Envelope<&Msg>, usize> {
+    let mut counts = HashMap::new();
+    for env in network.iter_all() {
+        *counts.entry(env).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// The fairness kind of action `a`, with its message or timer interned.
+fn classify<A: Actor>(
+    a: &ActorModelAction<A::Msg, A::Timer, A::Random>,
+    msgs: &mut Interner<Envelope<A::Msg>>,
+    timer_ids: &mut Interner<(usize, A::Timer)>,
+) -> Kind {
+    match a {
+        ActorModelAction::Deliver { src, dst, msg } => Kind::Deliver(msgs.id(Envelope {
+            src: *src,
+            dst: *dst,
+            msg: msg.clone(),
+        })),
+        ActorModelAction::Drop(env) => Kind::Drop(msgs.id(env.clone())),
+        ActorModelAction::Timeout(id, t) => {
+            Kind::Timeout(timer_ids.id((usize::from(*id), t.clone())))
+        }
+        ActorModelAction::Crash(_) | ActorModelAction::Recover(_) => Kind::Finite,
+        _ => Kind::Other,
+    }
+}
+
+/// One thing a fair cycle must pass through: a local state or an edge.
+enum Obligation {
+    State(u32),
+    Edge(usize),
+}
+
 fn sorted(mut v: Vec<u32>) -> Vec<u32> {
     v.sort_unstable();
     v.dedup();
@@ -158,6 +194,28 @@ fn sorted(mut v: Vec<u32>) -> Vec<u32> {
 }
 
 impl Component {
+    /// An empty component whose first state is the graph's state `entry`.
+    fn starting_at(entry: u32) -> Component {
+        Component {
+            global: vec![entry],
+            off: vec![0],
+            from: Vec::new(),
+            to: Vec::new(),
+            kind: Vec::new(),
+            send_off: vec![0],
+            sends: Vec::new(),
+            eff: Vec::new(),
+            timers: Vec::new(),
+            noop: Vec::new(),
+        }
+    }
+
+    /// Re-explores the cyclic component `members` of `graph` from its first state, recording
+    /// per local state the messages whose delivery is effective, the timers whose firing is,
+    /// and per edge its kind and the messages it sends (what fairness needs).
+    ///
+    /// Longer than 70 lines for a reason: it is one breadth-first search whose per-state and
+    /// per-edge bookkeeping shares the interners, the local numbering and the queue.
     fn build<M, A, H>(model: &M, graph: &StateGraph, members: &[u32]) -> Component
     where
         M: Model<
@@ -178,18 +236,7 @@ impl Component {
         let mut msgs = Interner::<Envelope<A::Msg>>::new();
         let mut timer_ids = Interner::<(usize, A::Timer)>::new();
         let mut local: HashMap<u32, u32> = HashMap::from([(entry, 0)]);
-        let mut c = Component {
-            global: vec![entry],
-            off: vec![0],
-            from: Vec::new(),
-            to: Vec::new(),
-            kind: Vec::new(),
-            send_off: vec![0],
-            sends: Vec::new(),
-            eff: Vec::new(),
-            timers: Vec::new(),
-            noop: Vec::new(),
-        };
+        let mut c = Component::starting_at(entry);
         let mut queue = VecDeque::from([start]);
         let mut actions = Vec::new();
         // Local numbers are handed out in discovery order and the queue is first in, first
@@ -197,10 +244,7 @@ impl Component {
         while let Some(s) = queue.pop_front() {
             let u = c.eff.len() as u32;
             let gi = c.global[u as usize];
-            let mut before: HashMap<Envelope<&A::Msg>, usize> = HashMap::new();
-            for env in s.network.iter_all() {
-                *before.entry(env).or_insert(0) += 1;
-            }
+            let before = count_messages(&s.network);
             let (mut eff, mut timers, mut noop) = (Vec::new(), Vec::new(), Vec::new());
             let duplicating = matches!(s.network, Network::UnorderedDuplicating(..));
             if !duplicating {
@@ -211,21 +255,7 @@ impl Component {
             actions.clear();
             model.actions(&s, &mut actions);
             for a in actions.drain(..) {
-                let kind = match &a {
-                    ActorModelAction::Deliver { src, dst, msg } => {
-                        Kind::Deliver(msgs.id(Envelope {
-                            src: *src,
-                            dst: *dst,
-                            msg: msg.clone(),
-                        }))
-                    }
-                    ActorModelAction::Drop(env) => Kind::Drop(msgs.id(env.clone())),
-                    ActorModelAction::Timeout(id, t) => {
-                        Kind::Timeout(timer_ids.id((usize::from(*id), t.clone())))
-                    }
-                    ActorModelAction::Crash(_) | ActorModelAction::Recover(_) => Kind::Finite,
-                    _ => Kind::Other,
-                };
+                let kind = classify::<A>(&a, &mut msgs, &mut timer_ids);
                 let Some(t) = model.next_state(&s, a) else {
                     if let Kind::Deliver(m) = kind {
                         noop.push(m);
@@ -255,11 +285,7 @@ impl Component {
                         v
                     }
                 };
-                let mut after: HashMap<Envelope<&A::Msg>, usize> = HashMap::new();
-                for env in t.network.iter_all() {
-                    *after.entry(env).or_insert(0) += 1;
-                }
-                for (env, n) in after {
+                for (env, n) in count_messages(&t.network) {
                     if n > before.get(&env).copied().unwrap_or(0) {
                         c.sends.push(msgs.id(env.to_cloned_msg()));
                     }
@@ -427,39 +453,7 @@ impl Component {
         tag: u32,
         facts: &Facts,
     ) -> Vec<u32> {
-        enum Goal {
-            State(u32),
-            Edge(usize),
-        }
-        let mut goals = Vec::new();
-        let find_edge = |f: &dyn Fn(Kind) -> bool| edges.iter().copied().find(|&e| f(self.kind[e]));
-        for &m in &facts.sent {
-            if let Some(e) = find_edge(&|k| k == Kind::Deliver(m)) {
-                goals.push(Goal::Edge(e));
-            } else if let Some(&u) = scc.iter().find(|&&u| self.noop[u as usize].contains(&m)) {
-                goals.push(Goal::State(u));
-            }
-        }
-        for &m in &facts.eff_some {
-            if let Some(e) = find_edge(&|k| k == Kind::Deliver(m) || k == Kind::Drop(m)) {
-                goals.push(Goal::Edge(e));
-            } else if let Some(&u) = scc
-                .iter()
-                .find(|&&u| self.eff[u as usize].binary_search(&m).is_err())
-            {
-                goals.push(Goal::State(u));
-            }
-        }
-        for &t in &facts.timers_some {
-            if let Some(e) = find_edge(&|k| k == Kind::Timeout(t)) {
-                goals.push(Goal::Edge(e));
-            } else if let Some(&u) = scc
-                .iter()
-                .find(|&&u| self.timers[u as usize].binary_search(&t).is_err())
-            {
-                goals.push(Goal::State(u));
-            }
-        }
+        let goals = self.obligations(scc, edges, facts);
         let start = *scc
             .iter()
             .min_by_key(|&&u| self.global[u as usize])
@@ -469,8 +463,8 @@ impl Component {
         for g in goals {
             // An obligation the walk has met already needs no detour.
             let met = match g {
-                Goal::State(u) => walk.contains(&u),
-                Goal::Edge(e) => walk
+                Obligation::State(u) => walk.contains(&u),
+                Obligation::Edge(e) => walk
                     .windows(2)
                     .any(|w| w[0] == self.from[e] && w[1] == self.to[e]),
             };
@@ -478,11 +472,11 @@ impl Component {
                 continue;
             }
             match g {
-                Goal::State(u) => {
+                Obligation::State(u) => {
                     walk.extend(self.path(at, u, removed, mark, tag));
                     at = u;
                 }
-                Goal::Edge(e) => {
+                Obligation::Edge(e) => {
                     walk.extend(self.path(at, self.from[e], removed, mark, tag));
                     walk.push(self.to[e]);
                     at = self.to[e];
@@ -500,6 +494,43 @@ impl Component {
         }
         walk.extend(self.path(at, start, removed, mark, tag));
         walk
+    }
+
+    /// What a fair cycle through the component must contain: for each message sent in it, a
+    /// delivery (or a state where delivering it changes nothing); for each message effective
+    /// somewhere, a delivery or drop (or a state where it is not effective); for each timer
+    /// effective somewhere, a firing (or a state where it is not).
+    fn obligations(&self, scc: &[u32], edges: &[usize], facts: &Facts) -> Vec<Obligation> {
+        let mut goals = Vec::new();
+        let find_edge = |f: &dyn Fn(Kind) -> bool| edges.iter().copied().find(|&e| f(self.kind[e]));
+        for &m in &facts.sent {
+            if let Some(e) = find_edge(&|k| k == Kind::Deliver(m)) {
+                goals.push(Obligation::Edge(e));
+            } else if let Some(&u) = scc.iter().find(|&&u| self.noop[u as usize].contains(&m)) {
+                goals.push(Obligation::State(u));
+            }
+        }
+        for &m in &facts.eff_some {
+            if let Some(e) = find_edge(&|k| k == Kind::Deliver(m) || k == Kind::Drop(m)) {
+                goals.push(Obligation::Edge(e));
+            } else if let Some(&u) = scc
+                .iter()
+                .find(|&&u| self.eff[u as usize].binary_search(&m).is_err())
+            {
+                goals.push(Obligation::State(u));
+            }
+        }
+        for &t in &facts.timers_some {
+            if let Some(e) = find_edge(&|k| k == Kind::Timeout(t)) {
+                goals.push(Obligation::Edge(e));
+            } else if let Some(&u) = scc
+                .iter()
+                .find(|&&u| self.timers[u as usize].binary_search(&t).is_err())
+            {
+                goals.push(Obligation::State(u));
+            }
+        }
+        goals
     }
 
     /// A shortest path from `a` to `b` inside the marked component, without `a` itself.

@@ -5,11 +5,13 @@
 //! * [`liveness`]: a sound "eventually" checker (stateright's is not).
 //! * [`fairness`]: fair cycles, for liveness under fair loss and finitely many crashes.
 //! * [`synchrony`]: partial synchrony for the leader alone (the `leader-progress` claim).
-//! * [`claims`]: the liveness claims of single-decree Paxos (`paxos liveness`).
+//! * [`claims`]: the liveness claims of single-decree Paxos (`paxos liveness`), and
+//!   [`claim_report`]: what `paxos liveness` prints about one, as text or JSON.
 //! * [`symmetry`]: symmetry reduction over acceptors (`paxos check --symmetry`).
 //! * [`run`]: running a checker with progress, shortest counterexamples and reports.
 
 pub mod bugs;
+pub mod claim_report;
 pub mod claims;
 pub mod fairness;
 pub mod liveness;

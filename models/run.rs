@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 use stateright::{Checker, Expectation, HasDiscoveries, Model, Path};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Debug;
 use std::hash::Hash;
 use std::io::Write;
@@ -203,27 +203,13 @@ where
         builder = builder.finish_when(HasDiscoveries::AnyFailures);
     }
     let (states, unique, depth, discoveries) = match opts.strategy {
-        Strategy::Bfs => {
-            let c = drive(builder.spawn_bfs(), opts.progress, start);
-            (
-                c.state_count(),
-                c.unique_state_count(),
-                c.max_depth(),
-                c.discoveries(),
-            )
-        }
+        Strategy::Bfs => counts(&drive(builder.spawn_bfs(), opts.progress, start)),
         Strategy::Dfs => {
             let builder = match opts.symmetry {
                 Some(f) => builder.symmetry_fn(f),
                 None => builder,
             };
-            let c = drive(builder.spawn_dfs(), opts.progress, start);
-            (
-                c.state_count(),
-                c.unique_state_count(),
-                c.max_depth(),
-                c.discoveries(),
-            )
+            counts(&drive(builder.spawn_dfs(), opts.progress, start))
         }
     };
     let seconds = start.elapsed().as_secs_f64();
@@ -231,34 +217,31 @@ where
         && props
             .iter()
             .any(|p| p.expectation != Expectation::Sometimes && discoveries.contains_key(p.name));
-    let mut results = Vec::new();
-    for p in &props {
-        let found = discoveries.get(p.name);
-        let status = match (&p.expectation, found.is_some()) {
-            (_, false) if stopped_early => "unknown",
-            (Expectation::Sometimes, true) => "found",
-            (Expectation::Sometimes, false) => "not_found",
-            (_, true) => "violated",
-            (_, false) => "holds",
-        };
-        let mut result = PropertyResult {
-            name: p.name.to_string(),
-            expectation: expectation_name(&p.expectation).to_string(),
-            status: status.to_string(),
-            trace: found.map(|path| trace(&model, path)),
-            explorer_path: found.map(|path| path.encode(&model)),
-            states_to_trace: None,
-        };
-        if status == "violated" && opts.shortest {
-            let (path, n) = shortest_path(restrict(p.name), p.name);
-            if let Some(path) = path {
-                result.trace = Some(trace(&model, &path));
-                result.explorer_path = Some(path.encode(&model));
-                result.states_to_trace = Some(n);
+    let results = props
+        .iter()
+        .map(|p| {
+            let found = discoveries.get(p.name);
+            let status = match (&p.expectation, found.is_some()) {
+                (_, false) if stopped_early => "unknown",
+                (Expectation::Sometimes, true) => "found",
+                (Expectation::Sometimes, false) => "not_found",
+                (_, true) => "violated",
+                (_, false) => "holds",
+            };
+            let mut result = PropertyResult {
+                name: p.name.to_string(),
+                expectation: expectation_name(&p.expectation).to_string(),
+                status: status.to_string(),
+                trace: found.map(|path| trace(&model, path)),
+                explorer_path: found.map(|path| path.encode(&model)),
+                states_to_trace: None,
+            };
+            if status == "violated" && opts.shortest {
+                shorten(&mut result, &model, restrict(p.name), p.name, &trace);
             }
-        }
-        results.push(result);
-    }
+            result
+        })
+        .collect();
     Report {
         model: name.to_string(),
         config,
@@ -268,6 +251,43 @@ where
         max_depth: depth,
         seconds,
         properties: results,
+    }
+}
+
+/// A finished checker's figures: states generated, distinct states, depth, discoveries.
+type Counts<S, A> = (usize, usize, usize, HashMap<&'static str, Path<S, A>>);
+
+fn counts<M: Model>(c: &dyn Checker<M>) -> Counts<M::State, M::Action>
+where
+    M::State: Clone + PartialEq,
+    M::Action: Clone + PartialEq,
+{
+    (
+        c.state_count(),
+        c.unique_state_count(),
+        c.max_depth(),
+        c.discoveries(),
+    )
+}
+
+/// Replaces a violation's trace by a shortest one, found on `only` (the model checking this
+/// property alone).
+fn shorten<M>(
+    result: &mut PropertyResult,
+    model: &M,
+    only: M,
+    name: &'static str,
+    trace: &impl Fn(&M, &Path<M::State, M::Action>) -> Vec<String>,
+) where
+    M: Model + Clone + Send + Sync + 'static,
+    M::State: Hash + Debug + Clone + PartialEq + Send + Sync + 'static,
+    M::Action: Debug + Clone + PartialEq + Send + Sync + 'static,
+{
+    let (path, n) = shortest_path(only, name);
+    if let Some(path) = path {
+        result.trace = Some(trace(model, &path));
+        result.explorer_path = Some(path.encode(model));
+        result.states_to_trace = Some(n);
     }
 }
 

@@ -134,33 +134,7 @@ fn relabel(s: &SingleModelState, acc: &[usize], perm: &[usize]) -> SingleModelSt
         let i = usize::from(x);
         Id::from(to.get(i).copied().unwrap_or(i))
     };
-    let set = |x: AcceptorSet| -> AcceptorSet {
-        let mut out = AcceptorSet::default();
-        for (a, &p) in perm.iter().enumerate() {
-            if x.contains(a) {
-                out.insert(p);
-            }
-        }
-        // Bits beyond the acceptor list (none in a reachable state) stay where they are.
-        let known = if perm.len() >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << perm.len()) - 1
-        };
-        AcceptorSet(out.0 | (x.0 & !known))
-    };
-    fn reindex<T: Clone>(v: &[T], to: &[usize]) -> Vec<T> {
-        let mut out = v.to_vec();
-        for (i, x) in v.iter().enumerate() {
-            out[to[i]] = x.clone();
-        }
-        out
-    }
-    let env = |e: &Envelope<Msg>| Envelope {
-        src: id(e.src),
-        dst: id(e.dst),
-        msg: e.msg,
-    };
+    let set = |x: AcceptorSet| permute_set(x, perm);
     // Every field, named, so a new one cannot be forgotten here.
     let ActorModelState {
         actor_states,
@@ -178,7 +152,51 @@ fn relabel(s: &SingleModelState, acc: &[usize], perm: &[usize]) -> SingleModelSt
             None => st,
         })
         .collect();
-    let network = match network {
+    ActorModelState {
+        actor_states,
+        network: relabel_network(network, &id),
+        timers_set: reindex(timers_set, &to),
+        random_choices: reindex(random_choices, &to),
+        crashed: reindex(crashed, &to),
+        history: relabel_history(history, perm, &to),
+        actor_storages: reindex(actor_storages, &to),
+    }
+}
+
+/// The acceptor set `x` with acceptor `a` renamed `perm[a]`.
+fn permute_set(x: AcceptorSet, perm: &[usize]) -> AcceptorSet {
+    let mut out = AcceptorSet::default();
+    for (a, &p) in perm.iter().enumerate() {
+        if x.contains(a) {
+            out.insert(p);
+        }
+    }
+    // Bits beyond the acceptor list (none in a reachable state) stay where they are.
+    let known = if perm.len() >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << perm.len()) - 1
+    };
+    AcceptorSet(out.0 | (x.0 & !known))
+}
+
+/// `v` with the entry at index `i` moved to `to[i]`.
+fn reindex<T: Clone>(v: &[T], to: &[usize]) -> Vec<T> {
+    let mut out = v.to_vec();
+    for (i, x) in v.iter().enumerate() {
+        out[to[i]] = x.clone();
+    }
+    out
+}
+
+/// The network with every envelope's source and destination renamed by `id`.
+fn relabel_network(network: &Network<Msg>, id: &impl Fn(Id) -> Id) -> Network<Msg> {
+    let env = |e: &Envelope<Msg>| Envelope {
+        src: id(e.src),
+        dst: id(e.dst),
+        msg: e.msg,
+    };
+    match network {
         Network::UnorderedDuplicating(set, last) => {
             Network::new_unordered_duplicating_with_last_msg(
                 set.iter().map(env),
@@ -196,7 +214,13 @@ fn relabel(s: &SingleModelState, acc: &[usize], perm: &[usize]) -> SingleModelSt
                 .map(|((src, dst), q)| ((id(*src), id(*dst)), q.clone()))
                 .collect(),
         ),
-    };
+    }
+}
+
+/// The ghost history with acceptor indices renamed by `perm` and per-actor entries moved by
+/// `to`.
+fn relabel_history(history: &History, perm: &[usize], to: &[usize]) -> History {
+    // Every field, named, so a new one cannot be forgotten here.
     let History {
         votes,
         proposals,
@@ -217,7 +241,7 @@ fn relabel(s: &SingleModelState, acc: &[usize], perm: &[usize]) -> SingleModelSt
             new_max[*p] = *b;
         }
     }
-    let history = History {
+    History {
         votes: votes
             .iter()
             .map(|(b, v, a)| (*b, *v, acceptor(*a)))
@@ -232,18 +256,9 @@ fn relabel(s: &SingleModelState, acc: &[usize], perm: &[usize]) -> SingleModelSt
         invoked: invoked.clone(),
         first_response: *first_response,
         nonlinearizable: *nonlinearizable,
-        learned: reindex(learned, &to),
+        learned: reindex(learned, to),
         unstable: *unstable,
         recovered_before_choice: *recovered_before_choice,
-    };
-    ActorModelState {
-        actor_states,
-        network,
-        timers_set: reindex(timers_set, &to),
-        random_choices: reindex(random_choices, &to),
-        crashed: reindex(crashed, &to),
-        history,
-        actor_storages: reindex(actor_storages, &to),
     }
 }
 
@@ -326,28 +341,7 @@ fn local_keys<'a>(s: &'a SingleModelState, acc: &[usize]) -> (Vec<LocalKey<'a>>,
         index[i] = Some(a);
     }
     let index_of = |x: Id| index.get(usize::from(x)).copied().flatten();
-    let mut keys: Vec<LocalKey> = acc
-        .iter()
-        .map(|&i| {
-            let mut timers: Vec<Timer> = s.timers_set[i].iter().copied().collect();
-            timers.sort();
-            let mut random: Vec<&String> = s.random_choices[i].map.keys().collect();
-            random.sort();
-            LocalKey {
-                state: &s.actor_states[i],
-                crashed: s.crashed[i],
-                storage: &s.actor_storages[i],
-                timers,
-                random,
-                learned: s.history.learned.get(i).copied().flatten(),
-                messages: Vec::new(),
-                votes: Vec::new(),
-                max_promised: None,
-                promises: Vec::new(),
-                member_of: Vec::new(),
-            }
-        })
-        .collect();
+    let mut keys: Vec<LocalKey> = acc.iter().map(|&i| own_key(s, i)).collect();
     let mut complete = true;
     let mut see = |src: Id, dst: Id, pos: u32, msg: Msg, n: usize| {
         let (from, to) = (index_of(src), index_of(dst));
@@ -363,7 +357,50 @@ fn local_keys<'a>(s: &'a SingleModelState, acc: &[usize]) -> (Vec<LocalKey<'a>>,
             keys[a].messages.push((1, other, pos, msg, n));
         }
     };
-    match &s.network {
+    for_each_message(&s.network, &mut see);
+    add_history(&mut keys, &s.history);
+    for (i, st) in s.actor_states.iter().enumerate() {
+        if index[i].is_some() {
+            continue;
+        }
+        for set in sets_of(st) {
+            for (a, k) in keys.iter_mut().enumerate() {
+                k.member_of.push(set.contains(a));
+            }
+        }
+    }
+    for k in &mut keys {
+        k.messages.sort_unstable();
+    }
+    (keys, complete)
+}
+
+/// What acceptor actor `i` holds itself (its messages, votes and memberships come later).
+fn own_key(s: &SingleModelState, i: usize) -> LocalKey<'_> {
+    let mut timers: Vec<Timer> = s.timers_set[i].iter().copied().collect();
+    timers.sort();
+    let mut random: Vec<&String> = s.random_choices[i].map.keys().collect();
+    random.sort();
+    LocalKey {
+        state: &s.actor_states[i],
+        crashed: s.crashed[i],
+        storage: &s.actor_storages[i],
+        timers,
+        random,
+        learned: s.history.learned.get(i).copied().flatten(),
+        messages: Vec::new(),
+        votes: Vec::new(),
+        max_promised: None,
+        promises: Vec::new(),
+        member_of: Vec::new(),
+    }
+}
+
+/// Calls `see(src, dst, position, msg, count)` for every message in flight: position is the
+/// place in an ordered flow (0 otherwise), count the multiplicity (0 for a duplicating
+/// network's last message, which is kept apart).
+fn for_each_message(network: &Network<Msg>, see: &mut impl FnMut(Id, Id, u32, Msg, usize)) {
+    match network {
         Network::UnorderedDuplicating(set, last) => {
             for e in set.iter() {
                 see(e.src, e.dst, 0, e.msg, 1);
@@ -385,7 +422,10 @@ fn local_keys<'a>(s: &'a SingleModelState, acc: &[usize]) -> (Vec<LocalKey<'a>>,
             }
         }
     }
-    let h = &s.history;
+}
+
+/// Each acceptor's votes, promises and highest promise from the ghost history.
+fn add_history(keys: &mut [LocalKey<'_>], h: &History) {
     for (b, v, a) in &h.votes {
         if let Some(k) = keys.get_mut(*a as usize) {
             k.votes.push((*b, *v));
@@ -399,20 +439,6 @@ fn local_keys<'a>(s: &'a SingleModelState, acc: &[usize]) -> (Vec<LocalKey<'a>>,
     for (a, k) in keys.iter_mut().enumerate() {
         k.max_promised = h.max_promised.get(a).copied().flatten();
     }
-    for (i, st) in s.actor_states.iter().enumerate() {
-        if index[i].is_some() {
-            continue;
-        }
-        for set in sets_of(st) {
-            for (a, k) in keys.iter_mut().enumerate() {
-                k.member_of.push(set.contains(a));
-            }
-        }
-    }
-    for k in &mut keys {
-        k.messages.sort_unstable();
-    }
-    (keys, complete)
 }
 
 /// The network's contents in a canonical order.
@@ -421,6 +447,29 @@ enum NetKey {
     Duplicating(Vec<Envelope<Msg>>, Option<Envelope<Msg>>),
     NonDuplicating(Vec<(Envelope<Msg>, usize)>),
     Ordered(Vec<((Id, Id), Vec<Msg>)>),
+}
+
+/// The network's contents in a canonical order.
+fn net_key(network: &Network<Msg>) -> NetKey {
+    match network {
+        Network::UnorderedDuplicating(set, last) => {
+            let mut v: Vec<Envelope<Msg>> = set.iter().copied().collect();
+            v.sort();
+            NetKey::Duplicating(v, *last)
+        }
+        Network::UnorderedNonDuplicating(multiset) => {
+            let mut v: Vec<(Envelope<Msg>, usize)> =
+                multiset.iter().map(|(e, n)| (*e, *n)).collect();
+            v.sort();
+            NetKey::NonDuplicating(v)
+        }
+        Network::Ordered(flows) => NetKey::Ordered(
+            flows
+                .iter()
+                .map(|(k, q)| (*k, q.iter().copied().collect()))
+                .collect(),
+        ),
+    }
 }
 
 /// A total order on states: this key determines the state completely.
@@ -466,25 +515,7 @@ fn full_key(
             v
         })
         .collect();
-    let net = match network {
-        Network::UnorderedDuplicating(set, last) => {
-            let mut v: Vec<Envelope<Msg>> = set.iter().copied().collect();
-            v.sort();
-            NetKey::Duplicating(v, *last)
-        }
-        Network::UnorderedNonDuplicating(multiset) => {
-            let mut v: Vec<(Envelope<Msg>, usize)> =
-                multiset.iter().map(|(e, n)| (*e, *n)).collect();
-            v.sort();
-            NetKey::NonDuplicating(v)
-        }
-        Network::Ordered(flows) => NetKey::Ordered(
-            flows
-                .iter()
-                .map(|(k, q)| (*k, q.iter().copied().collect()))
-                .collect(),
-        ),
-    };
+    let net = net_key(network);
     let History {
         votes,
         proposals,

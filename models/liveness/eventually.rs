@@ -12,6 +12,20 @@ use stateright::Model;
 
 use super::graph::*;
 
+/// The goal-free part of the graph reachable from goal-free initial states.
+struct Region {
+    /// Its states.
+    bad: Bits,
+    /// BFS parents (`NONE` at an initial state).
+    rparent: Vec<u32>,
+    /// Its states in BFS order.
+    order: Vec<u32>,
+    /// How many of them are frontier states.
+    frontier: usize,
+    /// The first dead end found, if any.
+    deadlock: Option<u32>,
+}
+
 impl StateGraph {
     /// Decides "on every maximal path, eventually label" on the index level (see the module
     /// documentation for the algorithm).
@@ -30,117 +44,146 @@ impl StateGraph {
         self.decide(Some(fair_cycle))
     }
 
+    /// The decision itself (see the module docs of [`super`]): a goal-free dead end first,
+    /// then a goal-free cycle (a fair one only, with `fair_cycle`), each with a shortest stem;
+    /// otherwise it holds, up to the bound when a goal-free path reaches the frontier.
     fn decide(&self, fair_cycle: Option<&mut FairCycle<'_>>) -> IndexVerdict {
+        let mut r = self.goal_free_region();
+        if let Some(end) = r.deadlock {
+            return IndexVerdict::Deadlock {
+                path: chain(&r.rparent, end),
+            };
+        }
+        let holds = if r.frontier == 0 {
+            IndexVerdict::Holds
+        } else {
+            IndexVerdict::HoldsUpToBound {
+                frontier: r.frontier,
+            }
+        };
+        let (comp, cyclic) = self.cyclic_components(&r.bad, &r.order);
+        if let Some(fair_cycle) = fair_cycle {
+            return self
+                .fair_livelock(&r, &comp, &cyclic, fair_cycle)
+                .unwrap_or(holds);
+        }
+        let Some(&entry) = r
+            .order
+            .iter()
+            .find(|&&u| cyclic.get(comp[u as usize] as usize))
+        else {
+            return holds;
+        };
+        let stem = chain(&r.rparent, entry);
+        let cycle = self.shortest_cycle(entry, &comp, &mut r.rparent);
+        IndexVerdict::Livelock { stem, cycle }
+    }
+
+    /// Breadth-first search over goal-free states from goal-free initial states: the region,
+    /// its BFS order and parents, its frontier states, and its first dead end.
+    fn goal_free_region(&self) -> Region {
         let n = self.len();
-        // Restricted BFS over non-label states from non-label initial states.
-        let mut bad = Bits::zeros(n);
-        let mut rparent = vec![NONE; n];
-        let mut order: Vec<u32> = Vec::new();
+        let mut r = Region {
+            bad: Bits::zeros(n),
+            rparent: vec![NONE; n],
+            order: Vec::new(),
+            frontier: 0,
+            deadlock: None,
+        };
         for &i in &self.init {
-            if !self.label(i as usize) && !bad.get(i as usize) {
-                bad.set(i as usize);
-                order.push(i);
+            if !self.label(i as usize) && !r.bad.get(i as usize) {
+                r.bad.set(i as usize);
+                r.order.push(i);
             }
         }
-        let mut frontier = 0usize;
-        let mut deadlock: Option<u32> = None;
         let mut head = 0;
-        while head < order.len() {
-            let u = order[head] as usize;
+        while head < r.order.len() {
+            let u = r.order[head] as usize;
             head += 1;
             if self.is_frontier(u) {
-                frontier += 1;
+                r.frontier += 1;
                 continue;
             }
             let succ = self.successors(u);
-            if succ.is_empty() && deadlock.is_none() {
-                deadlock = Some(u as u32);
+            if succ.is_empty() && r.deadlock.is_none() {
+                r.deadlock = Some(u as u32);
             }
             for &v in succ {
-                if !self.label(v as usize) && !bad.get(v as usize) {
-                    bad.set(v as usize);
-                    rparent[v as usize] = u as u32;
-                    order.push(v);
+                if !self.label(v as usize) && !r.bad.get(v as usize) {
+                    r.bad.set(v as usize);
+                    r.rparent[v as usize] = u as u32;
+                    r.order.push(v);
                 }
             }
         }
-        if let Some(end) = deadlock {
-            return IndexVerdict::Deadlock {
-                path: chain(&rparent, end),
-            };
-        }
+        r
+    }
 
-        let (comp, cyclic) = self.cyclic_components(&bad, &order);
-        if let Some(fair_cycle) = fair_cycle {
-            let mut members: std::collections::HashMap<u32, Vec<u32>> = Default::default();
-            let mut comps = Vec::new();
-            for &u in &order {
-                let c = comp[u as usize];
-                if cyclic.get(c as usize) {
-                    members
-                        .entry(c)
-                        .or_insert_with(|| {
-                            comps.push(c);
-                            Vec::new()
-                        })
-                        .push(u);
-                }
+    /// The first cyclic component (in BFS order of its first state) in which `fair_cycle`
+    /// finds a fair cycle, as a livelock with a shortest stem.
+    fn fair_livelock(
+        &self,
+        r: &Region,
+        comp: &[u32],
+        cyclic: &Bits,
+        fair_cycle: &mut FairCycle<'_>,
+    ) -> Option<IndexVerdict> {
+        let mut members: std::collections::HashMap<u32, Vec<u32>> = Default::default();
+        let mut comps = Vec::new();
+        for &u in &r.order {
+            let c = comp[u as usize];
+            if cyclic.get(c as usize) {
+                members
+                    .entry(c)
+                    .or_insert_with(|| {
+                        comps.push(c);
+                        Vec::new()
+                    })
+                    .push(u);
             }
-            for c in comps {
-                if let Some(cycle) = fair_cycle(self, &members[&c]) {
-                    assert!(
-                        cycle.len() >= 2 && cycle.first() == cycle.last(),
-                        "liveness: a fair cycle must return to its first state"
-                    );
-                    let stem = chain(&rparent, cycle[0]);
-                    return IndexVerdict::Livelock { stem, cycle };
-                }
-            }
-            return if frontier == 0 {
-                IndexVerdict::Holds
-            } else {
-                IndexVerdict::HoldsUpToBound { frontier }
-            };
         }
-        if let Some(&entry) = order
-            .iter()
-            .find(|&&u| cyclic.get(comp[u as usize] as usize))
-        {
-            let stem = chain(&rparent, entry);
-            // Shortest cycle through `entry` inside its component (BFS, reusing `rparent`).
-            let c = comp[entry as usize];
-            let mut seen = Bits::zeros(n);
-            let mut queue = VecDeque::from([entry]);
-            seen.set(entry as usize);
-            rparent[entry as usize] = NONE;
-            while let Some(u) = queue.pop_front() {
-                for &v in self.successors(u as usize) {
-                    if v == entry {
-                        let mut cycle = chain(&rparent, u);
-                        cycle.push(entry);
-                        return IndexVerdict::Livelock { stem, cycle };
-                    }
-                    if comp[v as usize] == c && !seen.get(v as usize) {
-                        seen.set(v as usize);
-                        rparent[v as usize] = u;
-                        queue.push_back(v);
-                    }
-                }
+        for c in comps {
+            if let Some(cycle) = fair_cycle(self, &members[&c]) {
+                assert!(
+                    cycle.len() >= 2 && cycle.first() == cycle.last(),
+                    "liveness: a fair cycle must return to its first state"
+                );
+                let stem = chain(&r.rparent, cycle[0]);
+                return Some(IndexVerdict::Livelock { stem, cycle });
             }
-            unreachable!("liveness: a cyclic component without a cycle");
         }
+        None
+    }
 
-        if frontier == 0 {
-            IndexVerdict::Holds
-        } else {
-            IndexVerdict::HoldsUpToBound { frontier }
+    /// A shortest cycle through `entry` inside its component (BFS, reusing `rparent`).
+    fn shortest_cycle(&self, entry: u32, comp: &[u32], rparent: &mut [u32]) -> Vec<u32> {
+        let c = comp[entry as usize];
+        let mut seen = Bits::zeros(self.len());
+        let mut queue = VecDeque::from([entry]);
+        seen.set(entry as usize);
+        rparent[entry as usize] = NONE;
+        while let Some(u) = queue.pop_front() {
+            for &v in self.successors(u as usize) {
+                if v == entry {
+                    let mut cycle = chain(rparent, u);
+                    cycle.push(entry);
+                    return cycle;
+                }
+                if comp[v as usize] == c && !seen.get(v as usize) {
+                    seen.set(v as usize);
+                    rparent[v as usize] = u;
+                    queue.push_back(v);
+                }
+            }
         }
+        unreachable!("liveness: a cyclic component without a cycle");
     }
 
     /// Strongly connected components of the subgraph induced by `region` (whose members are
     /// listed in `members`), by Pearce's space-efficient iterative variant of Tarjan's algorithm.
     /// Returns a component id per state (only meaningful inside the region; ids are in
-    /// `1..=len()`) and the set of ids of components containing a cycle.
+    /// `1..=len()`) and the set of ids of components containing a cycle. Longer than 70 lines
+    /// for a reason: it is one iterative algorithm whose explicit stack replaces recursion.
     fn cyclic_components(&self, region: &Bits, members: &[u32]) -> (Vec<u32>, Bits) {
         let n = self.len();
         // rindex: 0 = unvisited; while active, a DFS number (at most the number of active

@@ -231,6 +231,9 @@ where
     explore_in_with(model, Search::Dfs, |_| false, f)
 }
 
+/// Breadth-first exploration into a [`StateGraph`]. Longer than 70 lines for a reason: it is
+/// the checker's inner loop (fingerprint, look-up, label, successors), kept in one function so
+/// that its buffers are reused across states.
 fn explore_bfs<M, S>(model: &M, mut label: impl FnMut(&M::State) -> bool, mut step: S) -> StateGraph
 where
     M: Model,
@@ -397,7 +400,9 @@ struct DfsGraph {
 impl DfsGraph {
     /// Renumbers the states in the order a breadth-first exploration would have discovered
     /// them (a BFS over the recorded transitions, in action order), which yields exactly the
-    /// graph [`Search::Bfs`] builds.
+    /// graph [`Search::Bfs`] builds. Longer than 70 lines for a reason: one pass over
+    /// millions of states that renumbers five arrays together; kept as one loop so that no
+    /// intermediate copy of them is made.
     fn into_bfs_order(self, mut table: FingerprintTable) -> StateGraph {
         let DfsGraph {
             fps,

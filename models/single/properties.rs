@@ -49,6 +49,8 @@ impl SingleModel {
             })
     }
 
+    /// Every property of the model: the whole checked claim. Longer than 70 lines for a
+    /// reason: it is the property table, kept in one place so the claim reads top to bottom.
     pub(super) fn all_properties() -> Vec<Property<SingleModel>> {
         vec![
             Property::always("agreement", |m: &SingleModel, s: &SingleModelState| {

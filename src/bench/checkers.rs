@@ -172,6 +172,18 @@ fn peak_mb() -> String {
     peak_rss_bytes().map_or("unknown".into(), |b| format!("{:.0} MB", b as f64 / 1e6))
 }
 
+/// Runs `f` `runs` (at least 1) times: every run's time, and the last run's result.
+fn repeat<T>(runs: usize, mut f: impl FnMut() -> (T, Duration)) -> (Vec<Duration>, T) {
+    let mut times = Vec::with_capacity(runs);
+    let mut last = None;
+    for _ in 0..runs.max(1) {
+        let (r, t) = f();
+        times.push(t);
+        last = Some(r);
+    }
+    (times, last.expect("at least one run"))
+}
+
 /// Prints both checks of the spec for `max_ballot` (3 acceptors, 2 values), `runs` times each,
 /// side by side, with TLC's recorded reference where there is one.
 pub fn print_spec(max_ballot: i32, threads: usize, runs: usize) {
@@ -186,25 +198,11 @@ pub fn print_spec(max_ballot: i32, threads: usize, runs: usize) {
     );
 
     let reset = reset_peak_rss();
-    let mut inv_times = Vec::with_capacity(runs);
-    let mut states = 0;
-    for _ in 0..runs {
-        let (n, t) = time_spec(cfg, threads);
-        states = n;
-        inv_times.push(t);
-    }
+    let (inv_times, states) = repeat(runs, || time_spec(cfg, threads));
     let inv_peak = peak_mb();
-
     let reset = reset_peak_rss() && reset;
-    let mut ref_times = Vec::with_capacity(runs);
-    let mut last = None;
-    for _ in 0..runs {
-        let (r, t) = time_refines_voting(cfg);
-        ref_times.push(t);
-        last = Some(r);
-    }
+    let (ref_times, r) = repeat(runs, || time_refines_voting(cfg));
     let ref_peak = peak_mb();
-    let r = last.expect("runs > 0");
 
     let inv_min = *inv_times.iter().min().expect("runs > 0");
     let inv_med = median(inv_times);
@@ -246,6 +244,11 @@ pub fn print_spec(max_ballot: i32, threads: usize, runs: usize) {
     } else {
         println!("  peak RSS: the process's high-water mark so far (could not reset it)");
     }
+    print_tlc_reference(max_ballot, inv_med, ref_med);
+}
+
+/// TLC's recorded figures for `max_ballot`, and its time over our medians.
+fn print_tlc_reference(max_ballot: i32, inv_med: Duration, ref_med: Duration) {
     match TLC_REFERENCES.iter().find(|t| t.max_ballot == max_ballot) {
         Some(tlc) => {
             let (lo, hi) = tlc.seconds;

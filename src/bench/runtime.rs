@@ -456,19 +456,10 @@ fn run_bench(args: &BenchArgs, dir: &Path) -> Result<(), String> {
         },
         dir.display()
     );
-    let fsync = measure_fdatasync(dir, 100).map_err(|e| format!("fdatasync probe: {e}"))?;
     // The limit's durable-write term: the node's own save path, sampled between the runs so
     // that it sees the same machine as they do.
     let mut probe = SaveProbe::new(dir)?;
-    probe.sample(20)?;
-    let rename_save = measure_rename_save(dir, 100)?;
-    let rtt2 = measure_udp_rtt(2000, Cores::Two).map_err(|e| format!("UDP probe: {e}"))?;
-    let rtt1 = measure_udp_rtt(2000, Cores::One)
-        .map_err(|e| format!("UDP probe: {e}"))?
-        .ok_or("UDP probe: cannot pin a thread to core 0")?;
-    let rtt = rtt2.clone().unwrap_or_else(|| rtt1.clone());
-    let contended = measure_concurrent_fdatasync(dir, 3, 100)
-        .map_err(|e| format!("concurrent fdatasync probe: {e}"))?;
+    let probes = Probes::measure(dir, &mut probe)?;
     let (mut leader, mut other) = (Vec::new(), Vec::new());
     for r in 0..args.runs {
         for (target, out) in [(Target::Leader, &mut leader), (Target::Other, &mut other)] {
@@ -482,94 +473,149 @@ fn run_bench(args: &BenchArgs, dir: &Path) -> Result<(), String> {
     let save = probe.samples();
     drop(probe);
     let (leader, other) = (Samples::new(leader), Samples::new(other));
-    let (f, t) = (save.pct(0.5), rtt.pct(0.5));
-    println!("physical limit, measured in this run on the same data dir and interface:");
-    println!(
-        "  the node's own durable save (record file slot in place + fdatasync), sampled \
-         between the runs   p50 {}   p99 {}   ({} saves; the limit uses this)",
-        ms(f),
-        ms(save.pct(0.99)),
-        save.len()
-    );
-    println!(
-        "  a bare fdatasync of a small file, for comparison   p50 {}   p99 {}",
-        ms(fsync.pct(0.5)),
-        ms(fsync.pct(0.99))
-    );
-    match &rtt2 {
-        Some(r) => println!(
-            "  UDP loopback round trip, two cores     p50 {}   p99 {}   (the limit uses this: \
-             nodes that work at once run on different cores)",
-            ms(r.pct(0.5)),
-            ms(r.pct(0.99))
-        ),
-        None => println!("  UDP loopback round trip, two cores     (one core only: not measured)"),
-    }
-    println!(
-        "  UDP loopback round trip, one core      p50 {}   p99 {}   (for comparison{})",
-        ms(rtt1.pct(0.5)),
-        ms(rtt1.pct(0.99)),
-        if rtt2.is_some() {
-            ""
-        } else {
-            "; the limit uses this"
-        }
-    );
+    probes.print_limit(&save);
+    let (f, t) = (save.pct(0.5), probes.rtt().pct(0.5));
     let note = if args.runs < 100 {
         format!("   (with {} runs, p99 is the maximum)", args.runs)
     } else {
         String::new()
     };
-    let report = |title: &str, lat: &Samples, limit: Duration, what: &str| {
-        println!("{title}");
-        println!(
-            "  p50 {}   p99 {}   min {}   max {}{note}",
-            ms(lat.pct(0.5)),
-            ms(lat.pct(0.99)),
-            ms(lat.min()),
-            ms(lat.max()),
-        );
-        println!(
-            "  limit = {what} = {}   (p50 = {:.1} x limit)",
-            ms(limit),
-            lat.pct(0.5).as_secs_f64() / limit.as_secs_f64()
-        );
-    };
-    report(
+    print_latency(
         "propose -> decided at the leader, prepared ahead (phase 2 only):",
         &leader,
         f + 2 * t,
         "1 save + 2 round trips (client, phase 2)",
+        &note,
     );
-    report(
+    print_latency(
         "propose -> decided at another proposer (both phases):",
         &other,
         2 * f + 3 * t,
         "2 saves + 3 round trips (client, phase 1, phase 2)",
+        &note,
     );
-    let c = contended.pct(0.5);
-    println!("what this implementation's critical paths are made of:");
-    println!(
-        "  fdatasync while 2 other processes sync the same disk (all 3 nodes save in each \
-         phase)   p50 {}   ({:.1} x a bare one alone)",
-        ms(c),
-        c.as_secs_f64() / fsync.pct(0.5).as_secs_f64()
-    );
-    println!(
-        "  leader: 1 contended save + 2 round trips = {}",
-        ms(c + 2 * t)
-    );
-    println!(
-        "  other proposer: 1 save (its new ballot) + 2 contended saves + 3 round trips = {}",
-        ms(save.pct(0.5) + 2 * c + 3 * t)
-    );
-    println!(
-        "  for comparison, a save by temp file + fdatasync + rename + directory fsync: p50 {}   \
-         ({:.1} x the in-place save)",
-        ms(rename_save.pct(0.5)),
-        rename_save.pct(0.5).as_secs_f64() / save.pct(0.5).as_secs_f64()
-    );
+    probes.print_critical_paths(&save);
     Ok(())
+}
+
+/// The physical limit's parts, measured on the data directory's disk and the loopback.
+struct Probes {
+    /// A bare `fdatasync` of a small file.
+    fsync: Samples,
+    /// A save the slow way (temp file, rename, directory fsync).
+    rename_save: Samples,
+    /// UDP round trips with the two ends on two cores (`None`: one core only).
+    rtt2: Option<Samples>,
+    /// UDP round trips with both ends on core 0.
+    rtt1: Samples,
+    /// `fdatasync` while two other processes sync the same disk.
+    contended: Samples,
+}
+
+impl Probes {
+    fn measure(dir: &Path, probe: &mut SaveProbe) -> Result<Probes, String> {
+        let fsync = measure_fdatasync(dir, 100).map_err(|e| format!("fdatasync probe: {e}"))?;
+        probe.sample(20)?;
+        let rename_save = measure_rename_save(dir, 100)?;
+        let rtt2 = measure_udp_rtt(2000, Cores::Two).map_err(|e| format!("UDP probe: {e}"))?;
+        let rtt1 = measure_udp_rtt(2000, Cores::One)
+            .map_err(|e| format!("UDP probe: {e}"))?
+            .ok_or("UDP probe: cannot pin a thread to core 0")?;
+        let contended = measure_concurrent_fdatasync(dir, 3, 100)
+            .map_err(|e| format!("concurrent fdatasync probe: {e}"))?;
+        Ok(Probes {
+            fsync,
+            rename_save,
+            rtt2,
+            rtt1,
+            contended,
+        })
+    }
+
+    /// The round trip the limit uses: two cores when there are two (nodes that work at once
+    /// run on different cores), else one.
+    fn rtt(&self) -> &Samples {
+        self.rtt2.as_ref().unwrap_or(&self.rtt1)
+    }
+
+    fn print_limit(&self, save: &Samples) {
+        println!("physical limit, measured in this run on the same data dir and interface:");
+        println!(
+            "  the node's own durable save (record file slot in place + fdatasync), sampled \
+             between the runs   p50 {}   p99 {}   ({} saves; the limit uses this)",
+            ms(save.pct(0.5)),
+            ms(save.pct(0.99)),
+            save.len()
+        );
+        println!(
+            "  a bare fdatasync of a small file, for comparison   p50 {}   p99 {}",
+            ms(self.fsync.pct(0.5)),
+            ms(self.fsync.pct(0.99))
+        );
+        match &self.rtt2 {
+            Some(r) => println!(
+                "  UDP loopback round trip, two cores     p50 {}   p99 {}   (the limit uses \
+                 this: nodes that work at once run on different cores)",
+                ms(r.pct(0.5)),
+                ms(r.pct(0.99))
+            ),
+            None => {
+                println!("  UDP loopback round trip, two cores     (one core only: not measured)")
+            }
+        }
+        println!(
+            "  UDP loopback round trip, one core      p50 {}   p99 {}   (for comparison{})",
+            ms(self.rtt1.pct(0.5)),
+            ms(self.rtt1.pct(0.99)),
+            if self.rtt2.is_some() {
+                ""
+            } else {
+                "; the limit uses this"
+            }
+        );
+    }
+
+    fn print_critical_paths(&self, save: &Samples) {
+        let (c, t) = (self.contended.pct(0.5), self.rtt().pct(0.5));
+        println!("what this implementation's critical paths are made of:");
+        println!(
+            "  fdatasync while 2 other processes sync the same disk (all 3 nodes save in each \
+             phase)   p50 {}   ({:.1} x a bare one alone)",
+            ms(c),
+            c.as_secs_f64() / self.fsync.pct(0.5).as_secs_f64()
+        );
+        println!(
+            "  leader: 1 contended save + 2 round trips = {}",
+            ms(c + 2 * t)
+        );
+        println!(
+            "  other proposer: 1 save (its new ballot) + 2 contended saves + 3 round trips = {}",
+            ms(save.pct(0.5) + 2 * c + 3 * t)
+        );
+        println!(
+            "  for comparison, a save by temp file + fdatasync + rename + directory fsync: p50 \
+             {}   ({:.1} x the in-place save)",
+            ms(self.rename_save.pct(0.5)),
+            self.rename_save.pct(0.5).as_secs_f64() / save.pct(0.5).as_secs_f64()
+        );
+    }
+}
+
+/// One latency distribution next to its limit.
+fn print_latency(title: &str, lat: &Samples, limit: Duration, what: &str, note: &str) {
+    println!("{title}");
+    println!(
+        "  p50 {}   p99 {}   min {}   max {}{note}",
+        ms(lat.pct(0.5)),
+        ms(lat.pct(0.99)),
+        ms(lat.min()),
+        ms(lat.max()),
+    );
+    println!(
+        "  limit = {what} = {}   (p50 = {:.1} x limit)",
+        ms(limit),
+        lat.pct(0.5).as_secs_f64() / limit.as_secs_f64()
+    );
 }
 
 #[cfg(test)]

@@ -273,6 +273,16 @@ impl ModelArgs {
             (None, Some(bug)) => crate::models::bugs::case(bug).config,
             (None, None) => SingleConfig::named("roles").expect("roles exists"),
         };
+        self.apply_overrides(&mut c)?;
+        if let Some(bug) = bug {
+            c.bug = bug;
+        }
+        c.validate().map_err(Usage)?;
+        Ok(c)
+    }
+
+    /// Every model flag that is given replaces the configuration's value.
+    fn apply_overrides(&self, c: &mut SingleConfig) -> Result<(), Usage> {
         // Plain overrides: a flag that is given replaces the configuration's value.
         macro_rules! overrides {
             ($($f:ident),*) => {$(
@@ -327,11 +337,7 @@ impl ModelArgs {
                 ))
             })?;
         }
-        if let Some(bug) = bug {
-            c.bug = bug;
-        }
-        c.validate().map_err(Usage)?;
-        Ok(c)
+        Ok(())
     }
 }
 
@@ -561,44 +567,49 @@ fn refines_voting(
             serde_json::to_string_pretty(&out).expect("report serializes")
         );
     } else {
-        let counts = format!(
-            "{} states, {} edges: {} Voting steps ({} IncreaseMaxBal, {} VoteFor), {} stutters",
-            r.states, r.edges, r.voting_steps, r.increase_max_bal, r.vote_for, r.stutters
-        );
-        match &r.violation {
-            None => {
-                println!("refines-voting: holds");
-                println!("  the initial state maps to Voting's Init");
-                println!("  {counts}");
-            }
-            Some(v) => {
-                println!("refines-voting: VIOLATED");
-                println!("  {}", v.message());
-                if !v.trace.is_empty() {
-                    println!("  trace (a shortest one to a violating step):");
-                    for line in &v.trace {
-                        println!("    {line}");
-                    }
-                }
-                println!("  Voting state before: {}", v.before);
-                println!("  the step's change:   {}", v.diff);
-                println!("  explored breadth first up to the violation: {counts}");
-            }
-        }
-        if r.refines() {
-            println!("  {:.3} s, one thread, depth first", r.seconds);
-        } else {
-            println!(
-                "  {:.3} s, one thread, depth first, then breadth first for the trace",
-                r.seconds
-            );
-        }
+        print_voting_refinement(&r);
     }
     Ok(if r.refines() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The text form of a `--refines-voting` report.
+fn print_voting_refinement(r: &crate::specs::voting_refinement::VotingRefinementReport) {
+    let counts = format!(
+        "{} states, {} edges: {} Voting steps ({} IncreaseMaxBal, {} VoteFor), {} stutters",
+        r.states, r.edges, r.voting_steps, r.increase_max_bal, r.vote_for, r.stutters
+    );
+    match &r.violation {
+        None => {
+            println!("refines-voting: holds");
+            println!("  the initial state maps to Voting's Init");
+            println!("  {counts}");
+        }
+        Some(v) => {
+            println!("refines-voting: VIOLATED");
+            println!("  {}", v.message());
+            if !v.trace.is_empty() {
+                println!("  trace (a shortest one to a violating step):");
+                for line in &v.trace {
+                    println!("    {line}");
+                }
+            }
+            println!("  Voting state before: {}", v.before);
+            println!("  the step's change:   {}", v.diff);
+            println!("  explored breadth first up to the violation: {counts}");
+        }
+    }
+    if r.refines() {
+        println!("  {:.3} s, one thread, depth first", r.seconds);
+    } else {
+        println!(
+            "  {:.3} s, one thread, depth first, then breadth first for the trace",
+            r.seconds
+        );
+    }
 }
 
 fn finish(report: &run::Report, json: bool) -> Result<ExitCode, Usage> {
@@ -628,13 +639,42 @@ fn print_claims() {
 }
 
 pub fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
-    use crate::models::claims::{
-        claim, run_claim_with, Assumption, Claim, ClaimOptions, Expect, Goal, CLAIM_NAMES,
-    };
+    use crate::models::claim_report::{print_claim_header, ClaimReport};
+    use crate::models::claims::{run_claim_with, ClaimOptions};
     if args.claim.as_deref() == Some("list") {
         print_claims();
         return Ok(ExitCode::SUCCESS);
     }
+    let c = claim_from_args(&args)?;
+    let mut out = std::io::stdout();
+    if !args.json {
+        print_claim_header(&c, &mut out).expect("stdout is writable");
+    }
+    let r = run_claim_with(
+        &c,
+        ClaimOptions {
+            progress: !args.json,
+            ignore_fairness: args.ignore_fairness,
+            ..Default::default()
+        },
+    );
+    let report = ClaimReport::new(&c, &r);
+    if args.json {
+        println!("{}", report.to_json());
+    } else {
+        report.print_text(&mut out).expect("stdout is writable");
+    }
+    Ok(if r.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The claim `paxos liveness` checks: a shipped one by name, or one made with model flags,
+/// `--goal`, `--assumption` (or `--unfair`) and `--max-destroyed`; never a mix of the two.
+fn claim_from_args(args: &LivenessArgs) -> Result<crate::models::claims::Claim, Usage> {
+    use crate::models::claims::{claim, Assumption, Claim, Expect, Goal, CLAIM_NAMES};
     if args.model.bug.is_some() {
         return Err(Usage(
             "--bug is for `paxos check`: a seeded bug breaks safety, which liveness assumes".into(),
@@ -689,115 +729,7 @@ pub fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
         ));
     }
     c.validate().map_err(Usage)?;
-    if !args.json {
-        println!("Liveness of single-decree Paxos, claim `{}`", c.name);
-        println!("  model:      {}", c.config.summary());
-        println!("  assumption: {}", c.assumption.describe());
-        println!("  goal:       on every path, {}", c.goal.describe());
-        if c.max_destroyed > 0 {
-            println!(
-                "  bound:      a run is cut off when more than {} ballots reached phase 2 and can \
-             no longer be chosen",
-                c.max_destroyed
-            );
-        }
-        println!("  expected:   {}", c.expect.name());
-    }
-    let r = run_claim_with(
-        &c,
-        ClaimOptions {
-            progress: !args.json,
-            ignore_fairness: args.ignore_fairness,
-            ..Default::default()
-        },
-    );
-    if args.json {
-        let report = serde_json::json!({
-            "model": "single-decree",
-            "claim": c.name,
-            "config": c.config,
-            "assumption": c.assumption.name(),
-            "goal": c.goal.describe(),
-            "max_destroyed": c.max_destroyed,
-            "expected": c.expect.name(),
-            "verdict": r.verdict.name(),
-            "passed": r.passed,
-            "unique_states": r.unique_states,
-            "edges": r.edges,
-            "max_depth": r.max_depth,
-            "frontier": r.frontier,
-            "frontier_without_goal": match &r.verdict {
-                crate::models::liveness::Verdict::HoldsUpToBound { frontier } => *frontier,
-                _ => 0,
-            },
-            "goal_states": r.goal_states,
-            "seconds": r.seconds,
-            "bytes_per_state": r.bytes_per_state,
-            "trace": if r.trace.is_empty() { None } else { Some(&r.trace) },
-            "explorer_path": r.explorer_path,
-        });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).expect("report serializes")
-        );
-    } else {
-        println!(
-            "{} states ({} frontier, {} goal), {} edges, max depth {}, {:.2} s, {:.1} bytes/state",
-            r.unique_states,
-            r.frontier,
-            r.goal_states,
-            r.edges,
-            r.max_depth,
-            r.seconds,
-            r.bytes_per_state
-        );
-        println!();
-        println!(
-            "verdict: {}{}{}",
-            r.verdict.name(),
-            match &r.verdict {
-                crate::models::liveness::Verdict::HoldsUpToBound { frontier } => {
-                    format!(" ({frontier} frontier states reached without the goal)")
-                }
-                _ => String::new(),
-            },
-            if r.passed {
-                " (as expected)"
-            } else {
-                " (NOT the expected verdict)"
-            }
-        );
-        if !r.trace.is_empty() {
-            let steps = r
-                .trace
-                .iter()
-                .filter(|l| l.starts_with(|ch: char| ch.is_ascii_digit()))
-                .count();
-            println!();
-            println!(
-                "{} ({steps} steps):",
-                if r.verdict.is_violation() {
-                    "counterexample"
-                } else {
-                    "run into the bound, the goal never reached"
-                }
-            );
-            for line in &r.trace {
-                println!("  {line}");
-            }
-            if let Some(path) = &r.explorer_path {
-                println!(
-                    "  open it: paxos explore <same model flags>, then \
-                     http://127.0.0.1:3000/#/steps/{path}"
-                );
-            }
-        }
-    }
-    Ok(if r.passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(c)
 }
 
 pub fn explore(args: ExploreArgs) -> Result<ExitCode, Usage> {

@@ -467,32 +467,7 @@ pub fn cluster_main(a: ClusterArgs) -> ExitCode {
         eprintln!("(logs in {})", dir.display());
         return ExitCode::from(1);
     }
-    let me = std::env::args().next().unwrap_or_else(|| "paxos".into());
-    let flags = cluster.member_flags().join(" ");
-    println!(
-        "paxos cluster: {} nodes on 127.0.0.1, cluster id {:#018x}, incarnation {}",
-        a.nodes,
-        cluster.membership.cluster_id(),
-        cluster
-            .membership
-            .incarnation
-            .map_or("none".into(), |i| i.to_string())
-    );
-    for i in 0..a.nodes {
-        println!(
-            "  node {i}  {}  pid {}  data {}  log {}",
-            cluster.addr(i),
-            cluster.pid(i).unwrap_or(0),
-            cluster.data_dir(i).display(),
-            cluster.log_path(i).display()
-        );
-    }
-    println!("Propose a value (prints the chosen one):");
-    println!("  {me} propose 42 {flags}");
-    println!("Ask the learners:");
-    println!("  {me} learn {flags}");
-    println!("Show each node's counters:");
-    println!("  {me} status {flags}");
+    print_cluster_banner(&cluster, a.nodes);
     println!("Press Ctrl-C to stop the cluster.");
     while !stop.load(Ordering::Relaxed) {
         for (i, status) in cluster.reap_exited() {
@@ -507,6 +482,36 @@ pub fn cluster_main(a: ClusterArgs) -> ExitCode {
     cluster.stop_all(Duration::from_secs(5));
     println!("stopped; data kept in {}", dir.display());
     ExitCode::SUCCESS
+}
+
+/// What `paxos cluster` prints once its nodes listen: the nodes and the commands to use them.
+fn print_cluster_banner(cluster: &LocalCluster, nodes: usize) {
+    let me = std::env::args().next().unwrap_or_else(|| "paxos".into());
+    let flags = cluster.member_flags().join(" ");
+    println!(
+        "paxos cluster: {} nodes on 127.0.0.1, cluster id {:#018x}, incarnation {}",
+        nodes,
+        cluster.membership.cluster_id(),
+        cluster
+            .membership
+            .incarnation
+            .map_or("none".into(), |i| i.to_string())
+    );
+    for i in 0..nodes {
+        println!(
+            "  node {i}  {}  pid {}  data {}  log {}",
+            cluster.addr(i),
+            cluster.pid(i).unwrap_or(0),
+            cluster.data_dir(i).display(),
+            cluster.log_path(i).display()
+        );
+    }
+    println!("Propose a value (prints the chosen one):");
+    println!("  {me} propose 42 {flags}");
+    println!("Ask the learners:");
+    println!("  {me} learn {flags}");
+    println!("Show each node's counters:");
+    println!("  {me} status {flags}");
 }
 
 /// `paxos propose`: get a value chosen (or learn the one already chosen).
