@@ -137,6 +137,29 @@ pub enum Goal {
 }
 
 impl Goal {
+    /// Command-line names, in declaration order.
+    pub const NAMES: [&'static str; 3] = ["clients-decided", "value-chosen", "learners-learned"];
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Goal::ClientsDecided => Self::NAMES[0],
+            Goal::ValueChosen => Self::NAMES[1],
+            Goal::LearnersLearned => Self::NAMES[2],
+        }
+    }
+
+    /// Parses a command-line name.
+    pub fn parse(name: &str) -> Option<Goal> {
+        [
+            Goal::ClientsDecided,
+            Goal::ValueChosen,
+            Goal::LearnersLearned,
+        ]
+        .into_iter()
+        .find(|g| g.name() == name)
+    }
+
     /// A short description.
     pub fn describe(self) -> &'static str {
         match self {

@@ -9,6 +9,7 @@
 //!   [`claim_report`]: what `paxos liveness` prints about one, as text or JSON.
 //! * [`symmetry`]: symmetry reduction over acceptors (`paxos check --symmetry`).
 //! * [`run`]: running a checker with progress, shortest counterexamples and reports.
+//! * [`search`]: the one search order (breadth- or depth-first) every explorer takes.
 
 pub mod bugs;
 pub mod claim_report;
@@ -16,6 +17,7 @@ pub mod claims;
 pub mod fairness;
 pub mod liveness;
 pub mod run;
+pub mod search;
 pub mod single;
 pub mod symmetry;
 pub mod synchrony;

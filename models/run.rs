@@ -8,6 +8,7 @@
 //!   multi-threaded BFS is not level-synchronous), so each violated property is re-checked
 //!   alone with one-thread BFS, which returns a shortest path to a violating state.
 
+use super::search::Search;
 use serde::Serialize;
 use stateright::{Checker, Expectation, HasDiscoveries, Model, Path};
 use std::collections::{BTreeSet, HashMap};
@@ -16,22 +17,13 @@ use std::hash::Hash;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-/// Search strategy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Strategy {
-    /// Breadth-first (stateright 0.31 applies no symmetry reduction to BFS).
-    Bfs,
-    /// Depth-first, with the model's symmetry reduction when one is given.
-    Dfs,
-}
-
 /// How to run.
 #[derive(Clone)]
 pub struct RunOptions<S> {
     /// Worker threads.
     pub threads: usize,
-    /// Search strategy.
-    pub strategy: Strategy,
+    /// Search order (with DFS, the model's symmetry reduction when one is given).
+    pub strategy: Search,
     /// Symmetry reduction (applied with DFS only).
     pub symmetry: Option<fn(&S) -> S>,
     /// Print progress lines to stderr every second.
@@ -203,8 +195,8 @@ where
         builder = builder.finish_when(HasDiscoveries::AnyFailures);
     }
     let (states, unique, depth, discoveries) = match opts.strategy {
-        Strategy::Bfs => counts(&drive(builder.spawn_bfs(), opts.progress, start)),
-        Strategy::Dfs => {
+        Search::Bfs => counts(&drive(builder.spawn_bfs(), opts.progress, start)),
+        Search::Dfs => {
             let builder = match opts.symmetry {
                 Some(f) => builder.symmetry_fn(f),
                 None => builder,
@@ -247,7 +239,7 @@ where
         config,
         states,
         unique_states: unique,
-        symmetry: opts.strategy == Strategy::Dfs && opts.symmetry.is_some(),
+        symmetry: opts.strategy == Search::Dfs && opts.symmetry.is_some(),
         max_depth: depth,
         seconds,
         properties: results,

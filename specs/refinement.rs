@@ -104,6 +104,7 @@ use std::time::Instant;
 
 use crate::ballot::Ballot;
 use crate::models::liveness::fingerprint;
+use crate::models::search::Search;
 use crate::models::single::{
     History, Merge, SingleAction, SingleConfig, SingleModel, SingleModelState,
 };
@@ -279,9 +280,9 @@ pub fn check_refinement(cfg: &SingleConfig) -> Result<RefinementReport, String> 
         }
     }
 
-    let full = checker.explore(Order::Dfs);
+    let full = checker.explore(Search::Dfs);
     let pass = if full.found.is_some() {
-        checker.explore(Order::Bfs)
+        checker.explore(Search::Bfs)
     } else {
         full
     };
@@ -444,12 +445,6 @@ impl Mapping {
 // ------------------------------------------------------------------------------------------
 // The exploration
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Order {
-    Dfs,
-    Bfs,
-}
-
 /// Fingerprints are already uniformly distributed: hash them as they are.
 #[derive(Default)]
 struct IdentityHasher(u64);
@@ -505,7 +500,7 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn explore(&self, order: Order) -> Pass {
+    fn explore(&self, order: Search) -> Pass {
         let mut pass = Pass {
             states: 0,
             edges: 0,
@@ -537,8 +532,8 @@ impl Checker<'_> {
         let mut actions = Vec::new();
         loop {
             let next = match order {
-                Order::Dfs => pending.pop_back(),
-                Order::Bfs => pending.pop_front(),
+                Search::Dfs => pending.pop_back(),
+                Search::Bfs => pending.pop_front(),
             };
             let Some((fp, state, mapped)) = next else {
                 break;

@@ -5,6 +5,7 @@
 //! (3) run over real UDP sockets.
 //!
 //! * [`ballot`]: the totally ordered ballot numbers proposers use.
+//! * [`actor_kit`]: what every protocol's actor shares (state projection, save before send).
 //! * [`single`]: single-decree Paxos, one file per role (proposer, acceptor, learner, client)
 //!   plus the merged node that composes them.
 //! * [`models`]: the checked claims: model configurations, properties, the liveness checker.
@@ -12,6 +13,7 @@
 //! * [`runtime`]: the actors over UDP with durable storage.
 //! * [`cli`], [`bench`](mod@bench): the `paxos` command line and the benchmarks.
 
+pub mod actor_kit;
 pub mod ballot;
 pub mod bench;
 pub mod cli;

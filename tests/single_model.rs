@@ -2,14 +2,15 @@
 //! always-property a state that violates it (so none of them is vacuous).
 
 use paxos::ballot::Ballot;
-use paxos::models::run::{self, RunOptions, Strategy};
+use paxos::models::run::{self, RunOptions};
+use paxos::models::search::Search;
 use paxos::models::single::{NetworkKind, SingleConfig, SingleModel, SingleModelState};
 use paxos::single::{AcceptorState, LearnerState, Msg, Phase, ProposerState, SingleState};
 use stateright::actor::{ActorModelAction, Envelope, Id, Network};
 use stateright::{Checker, Model};
 use std::sync::Arc;
 
-fn check(cfg: SingleConfig, strategy: Strategy) -> run::Report {
+fn check(cfg: SingleConfig, strategy: Search) -> run::Report {
     let restrict = cfg.clone();
     run::check(
         "single-decree",
@@ -55,7 +56,7 @@ const SAFETY_HOLDS: [(&str, &str); 9] = [
 
 /// Checks the named configuration: exactly `states` unique states, every safety property
 /// holds, and exactly the sometimes-properties `found` are found, in this order.
-fn pinned(name: &str, strategy: Strategy, states: usize, found: &[&str]) -> run::Report {
+fn pinned(name: &str, strategy: Search, states: usize, found: &[&str]) -> run::Report {
     let r = check(SingleConfig::named(name).unwrap(), strategy);
     assert_eq!(r.unique_states, states, "{name}");
     let mut expected = SAFETY_HOLDS.to_vec();
@@ -72,11 +73,11 @@ fn compat_is_pinned_and_every_property_holds() {
         "client-answered",
         "second-proposer-completes",
     ];
-    let bfs = pinned("compat", Strategy::Bfs, 2_720, &found);
+    let bfs = pinned("compat", Search::Bfs, 2_720, &found);
     assert_eq!(bfs.max_depth, 20);
     assert!(bfs.ok());
     // DFS visits the same state space.
-    pinned("compat", Strategy::Dfs, 2_720, &found);
+    pinned("compat", Search::Dfs, 2_720, &found);
 }
 
 #[test]
@@ -87,7 +88,7 @@ fn roles_is_pinned_and_every_property_holds() {
         "client-answered",
         "second-proposer-completes",
     ];
-    pinned("roles", Strategy::Dfs, 196_513, &found);
+    pinned("roles", Search::Dfs, 196_513, &found);
 }
 
 #[test]
@@ -99,7 +100,7 @@ fn faults_is_pinned_and_every_property_holds() {
         "chosen-after-recovery",
         "second-proposer-completes",
     ];
-    pinned("faults", Strategy::Dfs, 2_744_072, &found);
+    pinned("faults", Search::Dfs, 2_744_072, &found);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -397,7 +398,7 @@ fn runtime_is_pinned_and_every_property_holds() {
         "client-answered",
         "second-proposer-completes",
     ];
-    pinned("runtime", Strategy::Dfs, 418_334, &found);
+    pinned("runtime", Search::Dfs, 418_334, &found);
 }
 
 /// The separate-role layout `paxos node` accepts (two proposers, three acceptors, one learner;
@@ -410,7 +411,7 @@ fn runtime_roles_is_pinned_and_every_property_holds() {
         "client-answered",
         "second-proposer-completes",
     ];
-    pinned("runtime-roles", Strategy::Dfs, 348_861, &found);
+    pinned("runtime-roles", Search::Dfs, 348_861, &found);
 }
 
 /// More ballots: `compat` with proposer retry timers (rounds <= 3) and 3 or 4 ballots between
@@ -429,7 +430,7 @@ fn compat_with_timers_and_three_or_four_ballots_is_pinned() {
             max_ballots: ballots,
             ..SingleConfig::named("compat").unwrap()
         };
-        let r = check(cfg, Strategy::Dfs);
+        let r = check(cfg, Search::Dfs);
         assert_eq!(r.unique_states, states, "{ballots} ballots");
         let mut expected = SAFETY_HOLDS.to_vec();
         expected.extend(found.iter().map(|p| (*p, "found")));
@@ -448,7 +449,7 @@ fn compat_with_timers_and_a_crash_is_pinned() {
         max_round: 2,
         ..SingleConfig::named("compat").unwrap()
     };
-    let r = check(cfg, Strategy::Dfs);
+    let r = check(cfg, Search::Dfs);
     assert_eq!(r.unique_states, 2_362_148);
     let mut expected = SAFETY_HOLDS.to_vec();
     expected.extend(
@@ -496,7 +497,7 @@ fn runtime_on_a_lossy_duplicating_network_is_pinned() {
         max_round: 3,
         ..SingleConfig::named("runtime").unwrap()
     };
-    let r = check(cfg, Strategy::Dfs);
+    let r = check(cfg, Search::Dfs);
     assert_eq!(r.unique_states, 53_193);
     assert_eq!(statuses(&r), one_client_runtime_statuses(false));
 }
@@ -519,7 +520,7 @@ fn runtime_with_a_node_crash(max_round: u32) -> run::Report {
         max_round,
         ..SingleConfig::named("runtime").unwrap()
     };
-    check(cfg, Strategy::Dfs)
+    check(cfg, Search::Dfs)
 }
 
 /// As above with rounds <= 2 (the `runtime` bound): 24,111,753 states, every property holding
@@ -542,7 +543,7 @@ fn compat_with_timers_and_five_ballots_is_pinned() {
         max_ballots: 5,
         ..SingleConfig::named("compat").unwrap()
     };
-    let r = check(cfg, Strategy::Dfs);
+    let r = check(cfg, Search::Dfs);
     assert_eq!(r.unique_states, 4_599_867);
     assert!(r.ok());
 }

@@ -10,7 +10,8 @@
 //! --ignored`).
 
 use paxos::models::bugs::case;
-use paxos::models::run::{self, RunOptions, Strategy};
+use paxos::models::run::{self, RunOptions};
+use paxos::models::search::Search;
 use paxos::models::single::{Merge, SingleConfig, SingleModel, SingleModelState};
 use paxos::models::symmetry::{
     acceptor_actors, applies, canonicalize, canonicalize_by_full_comparison, permute,
@@ -32,7 +33,7 @@ fn check(cfg: SingleConfig, symmetry: bool) -> run::Report {
         SingleModel::new(cfg),
         &RunOptions {
             threads: 2,
-            strategy: Strategy::Dfs,
+            strategy: Search::Dfs,
             symmetry: symmetry.then_some(canonicalize as Canon),
             progress: false,
             shortest: false,

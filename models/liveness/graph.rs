@@ -142,22 +142,7 @@ fn to_u32(n: usize, what: &str) -> u32 {
         .unwrap_or_else(|| panic!("liveness: too many {what} for 32-bit indices ({n})"))
 }
 
-/// The order in which the exploration expands states. Both orders produce the same
-/// [`StateGraph`] (same numbering, parents, depths, successor lists): only the order of the
-/// `on_edge` callbacks, the time and the peak memory differ.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Search {
-    /// Breadth-first. The queue holds every discovered state not yet expanded, i.e. up to two
-    /// full BFS levels of states: for protocol models with wide levels and large states this
-    /// queue, not the graph, dominates memory.
-    Bfs,
-    /// Depth-first, then renumbered into BFS order on the integer graph. The stack holds only
-    /// the unexpanded successors of the states along the current path, so memory is dominated
-    /// by the graph itself; the price is 12 more bytes per state and 4 per transition during
-    /// exploration, and a renumbering pass (integers only) at the end.
-    #[default]
-    Dfs,
-}
+pub use crate::models::search::Search;
 
 /// Explores the reachable state graph of `model` breadth-first, labelling each state with
 /// `label`.

@@ -9,6 +9,7 @@
 //! * [`bench`](mod@bench): `paxos bench ...`, which calls the measurements in [`crate::bench`].
 
 pub mod bench;
+pub mod choices;
 pub mod model;
 pub mod runtime;
 

@@ -2,7 +2,9 @@
 //! the model flags they share ([`ModelArgs`]).
 
 use super::Usage;
-use crate::models::run::{self, RunOptions, Strategy};
+use crate::models::claims::{Assumption, Goal};
+use crate::models::run::{self, RunOptions};
+use crate::models::search::Search;
 use crate::models::single::{
     LearnMode, Merge, NetworkKind, SingleConfig, SingleModel, SingleModelState, CONFIG_NAMES,
 };
@@ -25,9 +27,9 @@ pub struct SpecArgs {
     /// Worker threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
-    /// Search: dfs (faster, little memory) or bfs.
-    #[arg(long, default_value = "dfs", value_parser = ["dfs", "bfs"])]
-    search: String,
+    /// Search order: dfs (faster, little memory) or bfs.
+    #[arg(long, default_value = "dfs")]
+    search: Search,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -58,20 +60,20 @@ pub struct ModelArgs {
     /// Number of learners (ignored when learners are merged).
     #[arg(long)]
     learners: Option<usize>,
-    /// Role placement: none, all, acceptor-learner.
+    /// Role placement.
     #[arg(long)]
-    merge: Option<String>,
+    merge: Option<Merge>,
     /// How learners learn: votes (acceptors notify learners), proposer (the proposer informs
     /// them with Chosen; a merged learner also counts the votes its node sees) or chosen (from
     /// Chosen only).
     #[arg(long)]
-    learn: Option<String>,
+    learn: Option<LearnMode>,
     /// Number of clients; client i proposes value i+1.
     #[arg(long)]
     clients: Option<usize>,
-    /// Network: ordered, unordered_nonduplicating, unordered_duplicating.
+    /// Network.
     #[arg(long)]
-    network: Option<String>,
+    network: Option<NetworkKind>,
     /// Messages may be lost (--lossy, or --lossy false).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     lossy: Option<bool>,
@@ -142,12 +144,12 @@ pub struct CheckArgs {
     /// Worker threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
-    /// Search: dfs (depth-first; little memory), bfs (breadth-first; keeps every pending
-    /// state in memory; finds shallow violations first), or auto (bfs with --bug unless
-    /// --symmetry, else dfs).
-    /// Counterexamples are always re-searched with one-thread BFS.
-    #[arg(long, default_value = "auto", value_parser = ["auto", "dfs", "bfs"])]
-    search: String,
+    /// Search order: dfs (depth-first; little memory), bfs (breadth-first; keeps every
+    /// pending state in memory; finds shallow violations first), or auto (bfs with --bug
+    /// unless --symmetry, else dfs). Counterexamples are always re-searched with one-thread
+    /// BFS.
+    #[arg(long, default_value = "auto")]
+    search: CheckSearch,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -166,6 +168,17 @@ pub struct CheckArgs {
     no_refinement: bool,
 }
 
+/// `paxos check --search`: an order, or the default that depends on the other flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckSearch {
+    /// bfs with --bug unless --symmetry, else dfs.
+    Auto,
+    /// Depth-first.
+    Dfs,
+    /// Breadth-first.
+    Bfs,
+}
+
 #[derive(Args)]
 pub struct LivenessArgs {
     /// A shipped claim: no-failure (the default when no model flag is given),
@@ -179,8 +192,8 @@ pub struct LivenessArgs {
     /// What must eventually hold (your own claim): clients-decided (every client got the
     /// decision, the default), value-chosen, or learners-learned (every learner learned the
     /// decision).
-    #[arg(long, value_parser = ["clients-decided", "value-chosen", "learners-learned"])]
-    goal: Option<String>,
+    #[arg(long)]
+    goal: Option<Goal>,
     /// Timers may fire at any moment (stateright's default semantics) instead of only when no
     /// message can be delivered (timeouts longer than message delays, the "no failure"
     /// assumption; it also excludes loss and crashes).
@@ -191,8 +204,8 @@ pub struct LivenessArgs {
     /// clients' timers fire, each only when none of its own messages can still be delivered
     /// with an effect; loss, duplication and crashes as configured, with fair loss, no message
     /// in flight forever and finitely many crashes; needs separate roles).
-    #[arg(long, value_parser = ["no-failure", "timers-any-time", "leader-fair-loss"])]
-    assumption: Option<String>,
+    #[arg(long)]
+    assumption: Option<Assumption>,
     /// With leader-fair-loss: report any goal-free cycle as a livelock, fair or not (shows
     /// what the fairness conditions exclude).
     #[arg(long)]
@@ -313,29 +326,14 @@ impl ModelArgs {
             consume_ignored,
             prune_dead
         );
-        if let Some(m) = &self.merge {
-            c.merge = Merge::parse(m).ok_or_else(|| {
-                Usage(format!(
-                    "unknown --merge '{m}'; expected one of: {}",
-                    Merge::NAMES.join(", ")
-                ))
-            })?;
+        if let Some(m) = self.merge {
+            c.merge = m;
         }
-        if let Some(m) = &self.learn {
-            c.learn = LearnMode::parse(m).ok_or_else(|| {
-                Usage(format!(
-                    "unknown --learn '{m}'; expected one of: {}",
-                    LearnMode::NAMES.join(", ")
-                ))
-            })?;
+        if let Some(m) = self.learn {
+            c.learn = m;
         }
-        if let Some(n) = &self.network {
-            c.network = NetworkKind::parse(n).ok_or_else(|| {
-                Usage(format!(
-                    "unknown --network '{n}'; expected one of: {}",
-                    NetworkKind::NAMES.join(", ")
-                ))
-            })?;
+        if let Some(n) = self.network {
+            c.network = n;
         }
         Ok(())
     }
@@ -363,7 +361,7 @@ pub fn check(args: CheckArgs) -> Result<ExitCode, Usage> {
     let cfg = args.model.config()?;
     if args.symmetry {
         symmetry::applies(&cfg).map_err(Usage)?;
-        if args.search == "bfs" {
+        if args.search == CheckSearch::Bfs {
             return Err(Usage(
                 "--symmetry needs --search dfs (or auto): stateright 0.31 applies symmetry \
                  reduction only to depth-first search"
@@ -385,12 +383,12 @@ pub fn check(args: CheckArgs) -> Result<ExitCode, Usage> {
     let model = SingleModel::new(cfg.clone());
     let opts = RunOptions {
         threads: args.threads,
-        strategy: match args.search.as_str() {
-            "bfs" => Strategy::Bfs,
-            "dfs" => Strategy::Dfs,
-            _ if args.symmetry => Strategy::Dfs,
-            _ if args.model.bug.is_some() => Strategy::Bfs,
-            _ => Strategy::Dfs,
+        strategy: match args.search {
+            CheckSearch::Bfs => Search::Bfs,
+            CheckSearch::Dfs => Search::Dfs,
+            _ if args.symmetry => Search::Dfs,
+            _ if args.model.bug.is_some() => Search::Bfs,
+            _ => Search::Dfs,
         },
         symmetry: args
             .symmetry
@@ -485,11 +483,7 @@ pub fn spec(args: SpecArgs) -> Result<ExitCode, Usage> {
     }
     let opts = RunOptions {
         threads: args.threads,
-        strategy: if args.search == "bfs" {
-            Strategy::Bfs
-        } else {
-            Strategy::Dfs
-        },
+        strategy: args.search,
         symmetry: None,
         progress: !args.json,
         shortest: true,
@@ -674,7 +668,7 @@ pub fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
 /// The claim `paxos liveness` checks: a shipped one by name, or one made with model flags,
 /// `--goal`, `--assumption` (or `--unfair`) and `--max-destroyed`; never a mix of the two.
 fn claim_from_args(args: &LivenessArgs) -> Result<crate::models::claims::Claim, Usage> {
-    use crate::models::claims::{claim, Assumption, Claim, Expect, Goal, CLAIM_NAMES};
+    use crate::models::claims::{claim, Claim, Expect, CLAIM_NAMES};
     if args.model.bug.is_some() {
         return Err(Usage(
             "--bug is for `paxos check`: a seeded bug breaks safety, which liveness assumes".into(),
@@ -686,18 +680,14 @@ fn claim_from_args(args: &LivenessArgs) -> Result<crate::models::claims::Claim, 
         || args.assumption.is_some()
         || args.max_destroyed.is_some();
     let c: Claim = if args.claim.is_none() && own {
-        let goal = match args.goal.as_deref() {
-            Some("value-chosen") => Goal::ValueChosen,
-            Some("learners-learned") => Goal::LearnersLearned,
-            _ => Goal::ClientsDecided,
-        };
+        let goal = args.goal.unwrap_or(Goal::ClientsDecided);
         Claim {
             name: "custom",
             description: "on every path the goal eventually holds",
             config: args.model.config()?,
-            assumption: match args.assumption.as_deref() {
+            assumption: match args.assumption {
                 _ if args.unfair => Assumption::TimersAnyTime,
-                Some(a) => Assumption::parse(a).expect("clap checked the name"),
+                Some(a) => a,
                 None => Assumption::NoFailure,
             },
             goal,

@@ -33,6 +33,7 @@ pub use msg::{quorum, AcceptorSet, Bug, Msg, Storage, Timer, Value};
 pub use node::{Node, NodeState};
 pub use proposer::{Phase, Proposer, ProposerState};
 
+use crate::actor_kit::{project, save_first};
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, Id, Out};
 use std::borrow::Cow;
@@ -126,26 +127,19 @@ impl SingleState {
     }
 }
 
-/// Puts `Save(record)` before every command already in `o` (save before send).
-fn save_first(record: Storage, o: &mut Out1) {
-    let mut saved = Out1::new();
-    saved.save(record);
-    saved.append(o);
-    *o = saved;
-}
-
-/// Runs `f` on the inner state of variant `V`, writing back only if it changed.
+/// Runs `f` on the inner state of variant `V` (see [`project`]).
 macro_rules! delegate {
-    ($state:expr, $variant:ident, |$st:ident| $body:expr) => {{
-        let SingleState::$variant(inner) = &**$state else {
-            unreachable!("actor and state variants match")
-        };
-        let mut $st = Cow::Borrowed(inner);
-        $body;
-        if let Cow::Owned(new) = $st {
-            *$state = Cow::Owned(SingleState::$variant(new));
-        }
-    }};
+    ($state:expr, $variant:ident, |$st:ident| $body:expr) => {
+        project(
+            $state,
+            |s| match s {
+                SingleState::$variant(inner) => Some(inner),
+                _ => unreachable!("actor and state variants match"),
+            },
+            |s, new| *s = Cow::Owned(SingleState::$variant(new)),
+            |$st| $body,
+        )
+    };
 }
 
 impl SingleActor {
@@ -216,16 +210,16 @@ impl Actor for SingleActor {
         let before = state.clone();
         match self {
             SingleActor::Proposer(r) => {
-                delegate!(state, Proposer, |st| r.on_msg(&mut st, src, &msg, o))
+                delegate!(state, Proposer, |st| r.on_msg(st, src, &msg, o))
             }
             SingleActor::Acceptor(r) => {
-                delegate!(state, Acceptor, |st| r.on_msg(&mut st, src, &msg, o))
+                delegate!(state, Acceptor, |st| r.on_msg(st, src, &msg, o))
             }
             SingleActor::Learner(r) => {
-                delegate!(state, Learner, |st| r.on_msg(&mut st, src, &msg, o))
+                delegate!(state, Learner, |st| r.on_msg(st, src, &msg, o))
             }
-            SingleActor::Node(r) => delegate!(state, Node, |st| r.on_msg(id, &mut st, src, msg, o)),
-            SingleActor::Client(r) => delegate!(state, Client, |st| r.on_msg(&mut st, &msg, o)),
+            SingleActor::Node(r) => delegate!(state, Node, |st| r.on_msg(id, st, src, msg, o)),
+            SingleActor::Client(r) => delegate!(state, Client, |st| r.on_msg(st, &msg, o)),
         }
         self.persist_first(&before, state, o);
     }
@@ -235,12 +229,12 @@ impl Actor for SingleActor {
         let timer = *timer;
         match self {
             SingleActor::Proposer(r) => {
-                delegate!(state, Proposer, |st| r.on_timeout(&mut st, timer, o))
+                delegate!(state, Proposer, |st| r.on_timeout(st, timer, o))
             }
             SingleActor::Node(r) => {
-                delegate!(state, Node, |st| r.on_timeout(id, &mut st, timer, o))
+                delegate!(state, Node, |st| r.on_timeout(id, st, timer, o))
             }
-            SingleActor::Client(r) => delegate!(state, Client, |st| r.on_timeout(&mut st, o)),
+            SingleActor::Client(r) => delegate!(state, Client, |st| r.on_timeout(st, o)),
             _ => {}
         }
         self.persist_first(&before, state, o);

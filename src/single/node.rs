@@ -22,6 +22,7 @@ use super::learner::{Learner, LearnerState};
 use super::msg::{Msg, Storage, Timer};
 use super::proposer::{Proposer, ProposerState};
 use super::{Out1, Role};
+use crate::actor_kit::project;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Command, Id};
 use std::borrow::Cow;
@@ -52,22 +53,24 @@ pub struct NodeState {
     pub learner: Option<LearnerState>,
 }
 
-/// Runs `f` on one role's state, writing it back only if the role changed it.
+/// Runs `f` on one role's state (when the node runs that role), writing it back only if the
+/// role changed it ([`project`] onto a field).
 fn with_role<R: Role>(
     role: &Option<R>,
-    slot: impl Fn(&mut NodeState) -> &mut Option<R::State>,
-    get: impl Fn(&NodeState) -> &Option<R::State>,
+    slot: impl FnOnce(&mut NodeState) -> &mut Option<R::State>,
+    get: impl FnOnce(&NodeState) -> &Option<R::State>,
     state: &mut Cow<NodeState>,
     f: impl FnOnce(&R, &mut Cow<R::State>),
 ) {
-    let (Some(role), Some(sub)) = (role, get(state)) else {
+    let Some(role) = role else {
         return;
     };
-    let mut sub = Cow::Borrowed(sub);
-    f(role, &mut sub);
-    if let Cow::Owned(new) = sub {
-        *slot(state.to_mut()) = Some(new);
-    }
+    project(
+        state,
+        |s| get(s).as_ref(),
+        |s, new| *slot(s.to_mut()) = Some(new),
+        |st| f(role, st),
+    );
 }
 
 impl Node {
