@@ -112,6 +112,7 @@
 //! ballot runs to completion undisturbed. Real systems get the same effect from leader election
 //! (with randomised or staggered timeouts); none of this ever affects safety.
 
+use crate::models::harness::ActorHarness;
 use std::fmt::Write as _;
 use std::time::Instant;
 

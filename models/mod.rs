@@ -8,6 +8,8 @@
 //! * [`claims`]: the liveness claims of single-decree Paxos (`paxos liveness`), and
 //!   [`claim_report`]: what `paxos liveness` prints about one, as text or JSON.
 //! * [`symmetry`]: symmetry reduction over acceptors (`paxos check --symmetry`).
+//! * [`harness`]: the mechanics every actor model shares (crash policy, redundant drops,
+//!   ignored deliveries, dead-message pruning, naming), behind one trait.
 //! * [`run`]: running a checker with progress, shortest counterexamples and reports.
 //! * [`search`]: the one search order (breadth- or depth-first) every explorer takes.
 
@@ -15,6 +17,7 @@ pub mod bugs;
 pub mod claim_report;
 pub mod claims;
 pub mod fairness;
+pub mod harness;
 pub mod liveness;
 pub mod run;
 pub mod search;

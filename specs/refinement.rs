@@ -103,6 +103,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Instant;
 
 use crate::ballot::Ballot;
+use crate::models::harness::ActorHarness;
 use crate::models::liveness::fingerprint;
 use crate::models::search::Search;
 use crate::models::single::{

@@ -3,6 +3,7 @@
 
 use paxos::ballot::Ballot;
 use paxos::models::bugs::{case, harm};
+use paxos::models::harness::ActorHarness;
 use paxos::models::run::shortest_path;
 use paxos::models::single::{SingleConfig, SingleModel};
 use paxos::single::Bug;

@@ -17,25 +17,29 @@
 
 use paxos::models::bugs;
 use paxos::models::claims::{self, for_each_claim_edge, Claim};
+use paxos::models::harness::{ActorHarness, HarnessAction, HarnessState};
 use paxos::models::liveness::{explore_in_with, Search};
 use paxos::models::single::{
-    LearnMode, Merge, NetworkKind, SingleAction, SingleConfig, SingleModel, SingleModelState,
-    CONFIG_NAMES,
+    LearnMode, Merge, NetworkKind, SingleConfig, SingleModel, CONFIG_NAMES,
 };
 use paxos::single::Bug;
+use stateright::actor::Actor;
 use stateright::{Checker, Expectation, Model};
+use std::fmt::{Debug, Display};
+use std::hash::Hash;
 
 /// The dead messages of `s` that are still in the network in `t`, each checked to be still a
-/// no-op there; returns how many were followed.
-fn follow_dead(
-    m: &SingleModel,
-    s: &SingleModelState,
-    a: &SingleAction,
-    t: &SingleModelState,
-) -> usize {
+/// no-op there; returns how many were followed. Written against the shared model mechanics
+/// ([`ActorHarness`]), so it checks the premise for any protocol's model.
+fn follow_dead<H>(m: &H, s: &HarnessState<H>, a: &HarnessAction<H>, t: &HarnessState<H>) -> usize
+where
+    H: ActorHarness,
+    <H::Actor as Actor>::Msg: Clone + Eq + Hash + Debug + Display,
+    <H::Actor as Actor>::Timer: Debug,
+{
     let mut followed = 0;
     for e in s.network.iter_deliverable() {
-        if !SingleModel::is_prunable(e.msg) || !m.is_no_op_delivery(s, &e) {
+        if !H::is_prunable(e.msg) || !m.is_no_op_delivery(s, &e) {
             continue;
         }
         if t.network.iter_deliverable().any(|f| f == e) {

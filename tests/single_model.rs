@@ -2,6 +2,7 @@
 //! always-property a state that violates it (so none of them is vacuous).
 
 use paxos::ballot::Ballot;
+use paxos::models::harness::ActorHarness;
 use paxos::models::run::{self, RunOptions};
 use paxos::models::search::Search;
 use paxos::models::single::{NetworkKind, SingleConfig, SingleModel, SingleModelState};

@@ -10,6 +10,7 @@
 //! --ignored`).
 
 use paxos::models::bugs::case;
+use paxos::models::harness::ActorHarness;
 use paxos::models::run::{self, RunOptions};
 use paxos::models::search::Search;
 use paxos::models::single::{Merge, SingleConfig, SingleModel, SingleModelState};

@@ -65,15 +65,15 @@ pub use history::*;
 pub use layout::*;
 
 use crate::ballot::Ballot;
+use crate::models::harness::ActorHarness;
 pub use crate::single::knobs::{Knobs, LearnMode};
 use crate::single::{quorum, Bug, Client, ClientPhase, Msg, Node, Phase, SingleActor, Value};
 use serde::Serialize;
 use stateright::actor::{
-    is_no_op, model_timeout, Actor, ActorModel, ActorModelAction, ActorModelState, Envelope, Id,
-    LossyNetwork, Network, Out,
+    model_timeout, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, LossyNetwork,
+    Network,
 };
 use stateright::{Expectation, Model, Path, Property};
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
@@ -122,105 +122,6 @@ impl SingleModel {
             layout,
             inner,
             only: None,
-        }
-    }
-
-    /// Whether this model removes dead messages from the network (see the module docs):
-    /// asked for (`prune_dead`), on an unordered network, with no crashes, no seeded bug and no
-    /// retransmission, the conditions under which a message that is a no-op once stays a no-op
-    /// (`tests/dead_messages.rs` checks that on every edge of the unpruned models). With
-    /// `retransmit` the premise is not checked, so nothing is pruned.
-    pub fn prunes_dead_messages(&self) -> bool {
-        self.cfg.prune_dead
-            && self.cfg.max_crashes == 0
-            && self.cfg.bug == Bug::None
-            && !self.cfg.retransmit
-            && self.cfg.network != NetworkKind::Ordered
-    }
-
-    /// Whether delivering `env` in `s` would change nothing: the recipient's state stays the
-    /// same and it sends nothing, sets no timer and saves nothing. stateright offers no such
-    /// delivery as a step at all.
-    pub fn is_no_op_delivery(&self, s: &SingleModelState, env: &Envelope<&Msg>) -> bool {
-        let i = usize::from(env.dst);
-        if i >= s.actor_states.len() || s.crashed[i] {
-            return false;
-        }
-        let mut state = Cow::Borrowed(&*s.actor_states[i]);
-        let mut out = Out::new();
-        self.inner.actors[i].on_msg(env.dst, &mut state, env.src, *env.msg, &mut out);
-        is_no_op(&state, &out)
-    }
-
-    /// Whether `msg` is a message between protocol roles (phases 1 and 2, `Nack`, `Chosen`),
-    /// the kind `SingleModel::prune_dead_messages` may remove. Client messages are never
-    /// removed: a `Propose` a busy proposer ignores now may be answered once it has decided.
-    pub fn is_prunable(msg: &Msg) -> bool {
-        matches!(
-            msg,
-            Msg::Prepare(..)
-                | Msg::Promise(..)
-                | Msg::Accept(..)
-                | Msg::Accepted(..)
-                | Msg::Nack(..)
-                | Msg::Chosen(..)
-        )
-    }
-
-    /// With [`SingleConfig::consume_ignored`], the step in which a message reaches an up
-    /// recipient that ignores it: the message leaves the network, nothing else changes.
-    fn consume_ignored(
-        &self,
-        last: &SingleModelState,
-        action: &SingleAction,
-    ) -> Option<SingleModelState> {
-        let ActorModelAction::Deliver { src, dst, msg } = action else {
-            return None;
-        };
-        if !self.cfg.consume_ignored || last.crashed.get(usize::from(*dst)).is_none_or(|c| *c) {
-            return None;
-        }
-        let mut next = last.clone();
-        let Network::UnorderedNonDuplicating(multiset) = &mut next.network else {
-            return None;
-        };
-        let env = Envelope {
-            src: *src,
-            dst: *dst,
-            msg: *msg,
-        };
-        match multiset.get(&env).copied() {
-            Some(1) => {
-                multiset.remove(&env);
-            }
-            Some(n) if n > 1 => {
-                multiset.insert(env, n - 1);
-            }
-            _ => return None,
-        }
-        Some(next)
-    }
-
-    /// Removes every protocol message whose delivery is a no-op.
-    fn prune_dead_messages(&self, s: &mut SingleModelState) {
-        let dead: Vec<Envelope<Msg>> = s
-            .network
-            .iter_deliverable()
-            .filter(|e| Self::is_prunable(e.msg) && self.is_no_op_delivery(s, e))
-            .map(|e| e.to_cloned_msg())
-            .collect();
-        match &mut s.network {
-            Network::UnorderedNonDuplicating(multiset) => {
-                for e in &dead {
-                    multiset.remove(e);
-                }
-            }
-            Network::UnorderedDuplicating(set, _) => {
-                for e in &dead {
-                    set.remove(e);
-                }
-            }
-            Network::Ordered(_) => {}
         }
     }
 
@@ -282,32 +183,60 @@ impl SingleModel {
             }
         }
     }
+}
 
-    /// Names an action the way traces print it: `P0 -> A1 Prepare(1.0)`.
-    pub fn describe(&self, action: &SingleAction) -> String {
-        let n = |id: &Id| self.layout.name(*id);
-        match action {
-            ActorModelAction::Deliver { src, dst, msg } => {
-                format!("{} -> {} {msg}", n(src), n(dst))
-            }
-            ActorModelAction::Drop(env) => {
-                format!("drop {} -> {} {}", n(&env.src), n(&env.dst), env.msg)
-            }
-            ActorModelAction::Timeout(id, t) => format!("{} timeout {t:?}", n(id)),
-            ActorModelAction::Crash(id) => format!("{} crashes", n(id)),
-            ActorModelAction::Recover(id) => format!("{} recovers", n(id)),
-            ActorModelAction::SelectRandom { actor, .. } => format!("{} random", n(actor)),
+/// The policies of the shared model mechanics ([`ActorHarness`]) for single-decree Paxos.
+impl ActorHarness for SingleModel {
+    type Actor = SingleActor;
+    type History = History;
+
+    fn actors(&self) -> &[SingleActor] {
+        &self.inner.actors
+    }
+
+    fn actor_name(&self, id: Id) -> String {
+        self.layout.name(id)
+    }
+
+    /// Clients are the outside world, not a fault domain of the protocol: they do not crash.
+    /// With `crash_acceptors_only`, only acceptors (and the nodes that hold one) do.
+    fn may_crash(&self, id: Id) -> bool {
+        match self.layout.kinds[usize::from(id)] {
+            Kind::Client => false,
+            Kind::Acceptor | Kind::Node => true,
+            Kind::Proposer | Kind::Learner => !self.cfg.crash_acceptors_only,
         }
     }
 
-    /// Formats a path as numbered lines, `1. C0 -> P0 Propose(1)`.
-    pub fn format_trace(&self, path: &Path<SingleModelState, SingleAction>) -> Vec<String> {
-        path.clone()
-            .into_actions()
-            .iter()
-            .enumerate()
-            .map(|(i, a)| format!("{}. {}", i + 1, self.describe(a)))
-            .collect()
+    fn consumes_ignored(&self) -> bool {
+        self.cfg.consume_ignored
+    }
+
+    /// Asked for (`prune_dead`), on an unordered network, with no crashes, no seeded bug and
+    /// no retransmission: the conditions under which a message that is a no-op once stays a
+    /// no-op (`tests/dead_messages.rs` checks that on every edge of the unpruned models). With
+    /// `retransmit` the premise is not checked, so nothing is pruned.
+    fn prunes_dead_messages(&self) -> bool {
+        self.cfg.prune_dead
+            && self.cfg.max_crashes == 0
+            && self.cfg.bug == Bug::None
+            && !self.cfg.retransmit
+            && self.cfg.network != NetworkKind::Ordered
+    }
+
+    /// Messages between protocol roles (phases 1 and 2, `Nack`, `Chosen`). Client messages
+    /// are never removed: a `Propose` a busy proposer ignores now may be answered once it has
+    /// decided.
+    fn is_prunable(msg: &Msg) -> bool {
+        matches!(
+            msg,
+            Msg::Prepare(..)
+                | Msg::Promise(..)
+                | Msg::Accept(..)
+                | Msg::Accepted(..)
+                | Msg::Nack(..)
+                | Msg::Chosen(..)
+        )
     }
 }
 
@@ -328,26 +257,8 @@ impl Model for SingleModel {
 
     fn actions(&self, state: &Self::State, actions: &mut Vec<Self::Action>) {
         self.inner.actions(state, actions);
-        // Clients are the outside world, not a fault domain of the protocol: they do not crash.
-        let duplicating = self.cfg.network == NetworkKind::UnorderedDuplicating;
-        actions.retain(|a| match a {
-            ActorModelAction::Crash(id) => match self.layout.kinds[usize::from(*id)] {
-                Kind::Client => false,
-                Kind::Acceptor | Kind::Node => true,
-                Kind::Proposer | Kind::Learner => !self.cfg.crash_acceptors_only,
-            },
-            // On a duplicating network a message may already go undelivered forever, so an
-            // explicit drop adds no behaviour of the actors; pruning it keeps the state
-            // space to the behaviours that matter (see `SingleConfig::lossy`).
-            ActorModelAction::Drop(_) => !duplicating,
-            _ => true,
-        });
-        if self.cfg.consume_ignored {
-            // A delivery the recipient ignores and a drop of the same message lead to the same
-            // state; list deliveries first so that traces, which take the first action that
-            // reproduces a step, say "delivered" rather than "lost".
-            actions.sort_by_key(|a| matches!(a, ActorModelAction::Drop(_)));
-        }
+        // See `SingleConfig::lossy` for why a duplicating network has no explicit drops.
+        self.filter_actions(state, actions);
     }
 
     fn next_state(&self, last: &Self::State, action: Self::Action) -> Option<Self::State> {
@@ -355,11 +266,7 @@ impl Model for SingleModel {
             Some(next) => next,
             None => self.consume_ignored(last, &action)?,
         };
-        // stateright's duplicating network remembers the last delivered message only to tell
-        // states apart in its explorer; it never affects behaviour. Canonicalize it away.
-        if let Network::UnorderedDuplicating(_, last_msg) = &mut next.network {
-            *last_msg = None;
-        }
+        self.canonicalize_network(&mut next);
         self.observe(Some(last), Some(&action), &mut next);
         if self.prunes_dead_messages() {
             self.prune_dead_messages(&mut next);

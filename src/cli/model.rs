@@ -3,6 +3,7 @@
 
 use super::Usage;
 use crate::models::claims::{Assumption, Goal};
+use crate::models::harness::ActorHarness;
 use crate::models::run::{self, RunOptions};
 use crate::models::search::Search;
 use crate::models::single::{
