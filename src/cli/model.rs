@@ -1,7 +1,8 @@
 //! The checker commands: `paxos check`, `paxos liveness`, `paxos explore`, `paxos spec`, and
 //! the model flags they share ([`ModelArgs`]).
 
-use super::Usage;
+use super::checked::{self, finish, Canonicalize, CheckRun, CheckedProtocol};
+use super::{Protocol, Usage};
 use crate::models::claims::{Assumption, Goal};
 use crate::models::harness::ActorHarness;
 use crate::models::run::{self, RunOptions};
@@ -140,6 +141,9 @@ pub struct ModelArgs {
 
 #[derive(Args)]
 pub struct CheckArgs {
+    /// The protocol: `single` (single-decree Paxos, the default and so far the only one).
+    #[arg(value_enum, default_value = "single")]
+    pub protocol: Protocol,
     #[command(flatten)]
     model: ModelArgs,
     /// Worker threads.
@@ -182,6 +186,9 @@ pub enum CheckSearch {
 
 #[derive(Args)]
 pub struct LivenessArgs {
+    /// The protocol: `single` (single-decree Paxos, the default and so far the only one).
+    #[arg(value_enum, default_value = "single")]
+    pub protocol: Protocol,
     /// A shipped claim: no-failure (the default when no model flag is given),
     /// leader-progress, duelling-proposers, impatient-timers, learners-learn, runtime-clients;
     /// `--claim list` lists them. A claim fixes its
@@ -225,6 +232,9 @@ pub struct LivenessArgs {
 
 #[derive(Args)]
 pub struct ExploreArgs {
+    /// The protocol: `single` (single-decree Paxos, the default and so far the only one).
+    #[arg(value_enum, default_value = "single")]
+    pub protocol: Protocol,
     #[command(flatten)]
     model: ModelArgs,
     /// Address to serve the explorer on.
@@ -360,58 +370,78 @@ pub fn check(args: CheckArgs) -> Result<ExitCode, Usage> {
         return Err(Usage("--threads 0: at least one thread is needed".into()));
     }
     let cfg = args.model.config()?;
-    if args.symmetry {
+    if args.symmetry && args.search == CheckSearch::Bfs {
         symmetry::applies(&cfg).map_err(Usage)?;
-        if args.search == CheckSearch::Bfs {
-            return Err(Usage(
-                "--symmetry needs --search dfs (or auto): stateright 0.31 applies symmetry \
-                 reduction only to depth-first search"
-                    .into(),
-            ));
-        }
+        return Err(Usage(
+            "--symmetry needs --search dfs (or auto): stateright 0.31 applies symmetry \
+             reduction only to depth-first search"
+                .into(),
+        ));
     }
-    if !args.json {
-        println!(
-            "Checking single-decree Paxos: {}{}",
-            cfg.summary(),
-            if args.symmetry {
-                ", symmetry reduction over acceptors"
-            } else {
-                ""
-            }
-        );
-    }
-    let model = SingleModel::new(cfg.clone());
-    let opts = RunOptions {
-        threads: args.threads,
-        strategy: match args.search {
-            CheckSearch::Bfs => Search::Bfs,
-            CheckSearch::Dfs => Search::Dfs,
-            _ if args.symmetry => Search::Dfs,
-            _ if args.model.bug.is_some() => Search::Bfs,
-            _ => Search::Dfs,
-        },
-        symmetry: args
-            .symmetry
-            .then_some(symmetry::canonicalize as fn(&SingleModelState) -> SingleModelState),
-        progress: !args.json,
-        shortest: true,
-        stop_at_violation: !args.keep_going,
+    let search = match args.search {
+        CheckSearch::Bfs => Search::Bfs,
+        CheckSearch::Dfs => Search::Dfs,
+        _ if args.symmetry => Search::Dfs,
+        _ if args.model.bug.is_some() => Search::Bfs,
+        _ => Search::Dfs,
     };
-    let restrict_cfg = cfg.clone();
-    let mut report = run::check(
-        "single-decree",
-        serde_json::to_value(&cfg).expect("config serializes"),
-        model,
-        &opts,
-        move |name| SingleModel::new(restrict_cfg.clone()).only(name),
-        |m, p| m.format_trace(p),
-    );
-    let supported = cfg.merge == Merge::None && cfg.record_phase1;
-    if supported && !args.no_refinement {
-        report.properties.push(refinement(&cfg, args.json));
+    checked::check::<Single>(
+        cfg,
+        CheckRun {
+            threads: args.threads,
+            search,
+            symmetry: args.symmetry,
+            keep_going: args.keep_going,
+            no_extra: args.no_refinement,
+            json: args.json,
+        },
+    )
+}
+
+/// Single-decree Paxos for the generic checker commands.
+pub struct Single;
+
+impl CheckedProtocol for Single {
+    const TITLE: &'static str = "single-decree Paxos";
+    const MODEL: &'static str = "single-decree";
+    type Config = SingleConfig;
+    type Model = SingleModel;
+    type State = SingleModelState;
+    type Action = crate::models::single::SingleAction;
+
+    fn model(cfg: &SingleConfig) -> SingleModel {
+        SingleModel::new(cfg.clone())
     }
-    finish(&report, args.json)
+
+    fn only(cfg: &SingleConfig, property: &'static str) -> SingleModel {
+        SingleModel::new(cfg.clone()).only(property)
+    }
+
+    fn summary(cfg: &SingleConfig) -> String {
+        cfg.summary()
+    }
+
+    fn trace(
+        model: &SingleModel,
+        path: &stateright::Path<SingleModelState, Self::Action>,
+    ) -> Vec<String> {
+        model.format_trace(path)
+    }
+
+    fn symmetry(cfg: &SingleConfig) -> Result<Canonicalize<SingleModelState>, String> {
+        symmetry::applies(cfg)?;
+        Ok(symmetry::canonicalize)
+    }
+
+    /// `refines-spec`, for the configurations whose refinement mapping exists: separate
+    /// roles that record phase 1.
+    fn extra_checks(cfg: &SingleConfig, quiet: bool) -> Vec<run::PropertyResult> {
+        let supported = cfg.merge == Merge::None && cfg.record_phase1;
+        supported
+            .then(|| refinement(cfg, quiet))
+            .into_iter()
+            .collect()
+    }
 }
 
 /// The `refines-spec` property: every edge of the actor model maps to a step of the abstract
@@ -607,24 +637,6 @@ fn print_voting_refinement(r: &crate::specs::voting_refinement::VotingRefinement
     }
 }
 
-fn finish(report: &run::Report, json: bool) -> Result<ExitCode, Usage> {
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(report).expect("report serializes")
-        );
-    } else {
-        report
-            .print_text(&mut std::io::stdout())
-            .expect("stdout is writable");
-    }
-    Ok(if report.ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
 fn print_claims() {
     use crate::models::claims::claims;
     println!("{:<20} {:<32} claim", "claim", "expected verdict");
@@ -724,14 +736,5 @@ fn claim_from_args(args: &LivenessArgs) -> Result<crate::models::claims::Claim, 
 }
 
 pub fn explore(args: ExploreArgs) -> Result<ExitCode, Usage> {
-    let cfg = args.model.config()?;
-    // stateright's server panics when it cannot bind: check first for a clear message.
-    if let Err(e) = std::net::TcpListener::bind(&args.addr) {
-        return Err(Usage(format!("--addr {}: cannot listen: {e}", args.addr)));
-    }
-    println!("Exploring single-decree Paxos: {}", cfg.summary());
-    println!("Explorer: http://{}/", args.addr);
-    use stateright::Model;
-    SingleModel::new(cfg).checker().serve(args.addr.as_str());
-    Ok(ExitCode::SUCCESS)
+    checked::explore::<Single>(args.model.config()?, &args.addr)
 }

@@ -6,7 +6,7 @@
 //! learners that disagree, ...), 2 on bad usage; usage errors print `error: ...` and a pointer
 //! to `--help`.
 
-use super::{usage_exit, Usage};
+use super::{usage_exit, Protocol, Usage};
 use crate::runtime::client;
 use crate::runtime::cluster::{free_loopback_addrs, new_cluster_files, CLUSTER_FILE};
 use crate::runtime::codec::{ClusterKey, Keys};
@@ -144,6 +144,9 @@ fn faults(spec: &Option<String>) -> Result<Option<FaultSpec>, Usage> {
 /// `paxos new-cluster`: create a cluster's shared files.
 #[derive(clap::Args, Clone, Debug)]
 pub struct NewClusterArgs {
+    /// The protocol: `single` (single-decree Paxos, the default and so far the only one).
+    #[arg(value_enum, default_value = "single")]
+    pub protocol: Protocol,
     /// Every member's address, in order; each member is a merged node.
     #[arg(long, value_name = "ADDR,ADDR,...", conflicts_with = "members")]
     pub peers: Option<String>,
@@ -204,6 +207,9 @@ pub fn new_cluster_main(a: NewClusterArgs) -> ExitCode {
 /// `paxos node`: run one member of a cluster.
 #[derive(clap::Args, Clone, Debug)]
 pub struct NodeArgs {
+    /// The protocol: `single` (single-decree Paxos, the default and so far the only one).
+    #[arg(value_enum, default_value = "single")]
+    pub protocol: Protocol,
     /// This node's index in the member list (0 is the first).
     #[arg(long)]
     pub id: usize,
@@ -335,6 +341,9 @@ pub fn node_main(a: NodeArgs) -> ExitCode {
 /// `paxos cluster`: run a local cluster of node processes until Ctrl-C.
 #[derive(clap::Args, Clone, Debug)]
 pub struct ClusterArgs {
+    /// The protocol: `single` (single-decree Paxos, the default and so far the only one).
+    #[arg(value_enum, default_value = "single")]
+    pub protocol: Protocol,
     /// Number of nodes (merged proposer+acceptor+learner), at least 3.
     #[arg(long, default_value_t = 3)]
     pub nodes: usize,
@@ -705,6 +714,9 @@ pub fn learn_main(a: LearnArgs) -> ExitCode {
 /// `paxos status`: every node's counters.
 #[derive(clap::Args, Clone, Debug)]
 pub struct StatusArgs {
+    /// The protocol: `single` (single-decree Paxos, the default and so far the only one).
+    #[arg(value_enum, default_value = "single")]
+    pub protocol: Protocol,
     /// Members, authentication and incarnation (the same as the nodes').
     #[command(flatten)]
     pub members: MemberArgs,
