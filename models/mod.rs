@@ -11,6 +11,8 @@
 //! * [`harness`]: the mechanics every actor model shares (crash policy, redundant drops,
 //!   ignored deliveries, dead-message pruning, naming), behind one trait.
 //! * [`run`]: running a checker with progress, shortest counterexamples and reports.
+//! * [`walk`]: the edge walk both refinement checks use (stops at a refused edge, shortest
+//!   path to it).
 //! * [`search`]: the one search order (breadth- or depth-first) every explorer takes.
 
 pub mod bugs;
@@ -24,3 +26,4 @@ pub mod search;
 pub mod single;
 pub mod symmetry;
 pub mod synchrony;
+pub mod walk;

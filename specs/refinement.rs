@@ -97,9 +97,8 @@
 //! those of the pass that produced the result (the full DFS when the model refines the spec,
 //! the BFS up to the counterexample otherwise).
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Instant;
 
 use crate::ballot::Ballot;
@@ -109,6 +108,7 @@ use crate::models::search::Search;
 use crate::models::single::{
     History, Merge, SingleAction, SingleConfig, SingleModel, SingleModelState,
 };
+use crate::models::walk::{path_to, walk, EdgeCheck, FpSet, Refused, Walked};
 use crate::single::{Acceptor, AcceptorState, Role, SingleActor, Value};
 use stateright::Model;
 
@@ -236,10 +236,13 @@ pub fn check_refinement(cfg: &SingleConfig) -> Result<RefinementReport, String> 
     let spec = SpecModel::new(spec_config(cfg)?);
     let map = Mapping::new(cfg);
     let model = SingleModel::new(cfg.clone());
-    let checker = Checker {
+    let mut checker = Checker {
         model: &model,
         spec: &spec,
         map: &map,
+        stutters: 0,
+        steps: 0,
+        spec_states: FpSet::default(),
     };
 
     let init = spec.init_state();
@@ -281,19 +284,18 @@ pub fn check_refinement(cfg: &SingleConfig) -> Result<RefinementReport, String> 
         }
     }
 
-    let full = checker.explore(Search::Dfs);
-    let pass = if full.found.is_some() {
-        checker.explore(Search::Bfs)
-    } else {
-        full
-    };
-    let violation = pass.found.as_ref().map(|f| checker.violation(&pass, f));
+    let mut pass = walk(&model, Search::Dfs, false, &mut checker);
+    if pass.refused.is_some() {
+        checker.reset();
+        pass = walk(&model, Search::Bfs, true, &mut checker);
+    }
+    let violation = pass.refused.as_ref().map(|r| checker.violation(&pass, r));
     Ok(RefinementReport {
         states: pass.states,
         edges: pass.edges,
-        stutters: pass.stutters,
-        steps: pass.steps,
-        spec_states: pass.spec_states.len(),
+        stutters: checker.stutters,
+        steps: checker.steps,
+        spec_states: checker.spec_states.len(),
         beyond_boundary: pass.beyond_boundary,
         seconds: start.elapsed().as_secs_f64(),
         violation,
@@ -444,198 +446,65 @@ impl Mapping {
 }
 
 // ------------------------------------------------------------------------------------------
-// The exploration
+// The edge check, on the shared walk (`models/walk.rs`)
 
-/// Fingerprints are already uniformly distributed: hash them as they are.
-#[derive(Default)]
-struct IdentityHasher(u64);
-
-impl Hasher for IdentityHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.0 = i;
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type FpMap<V> = HashMap<u64, V, BuildHasherDefault<IdentityHasher>>;
-
-/// Marks an initial state in the parent map.
-const ROOT: u64 = u64::MAX;
-
-/// The first violating edge of a pass.
+/// A refused edge: the spec states before and after it, and the invariants the state after it
+/// violates (when the edge is a spec step and it is they that fail).
 struct Found {
-    source: u64,
-    action: SingleAction,
     from: SpecState,
     to: SpecState,
-    /// The invariants `to` violates, when the edge is a spec step and it is they that fail.
     invariants: Vec<&'static str>,
 }
 
-/// What one exploration saw.
-struct Pass {
-    states: usize,
-    edges: usize,
-    stutters: usize,
-    steps: usize,
-    /// Fingerprints of the distinct mapped spec states whose invariants were checked.
-    spec_states: HashSet<u64, BuildHasherDefault<IdentityHasher>>,
-    beyond_boundary: usize,
-    /// Each state's parent fingerprint and the index of the action from it (for an initial
-    /// state: [`ROOT`] and its index in `init_states()`). Boundary states are in it too.
-    parents: FpMap<(u64, u32)>,
-    found: Option<Found>,
-}
-
+/// The check of every edge: it maps to a spec step (whose new state satisfies the spec
+/// invariants) or to a stutter. A state's payload is its mapped spec state.
 struct Checker<'a> {
     model: &'a SingleModel,
     spec: &'a SpecModel,
     map: &'a Mapping,
+    stutters: usize,
+    steps: usize,
+    /// Fingerprints of the distinct mapped spec states whose invariants were checked.
+    spec_states: FpSet,
 }
 
 impl Checker<'_> {
-    fn explore(&self, order: Search) -> Pass {
-        let mut pass = Pass {
-            states: 0,
-            edges: 0,
-            stutters: 0,
-            steps: 0,
-            spec_states: HashSet::default(),
-            beyond_boundary: 0,
-            parents: FpMap::default(),
-            found: None,
-        };
-        let mut pending: VecDeque<(u64, SingleModelState, SpecState)> = VecDeque::new();
-        for (k, s) in self.model.init_states().into_iter().enumerate() {
-            let fp = fingerprint(&s);
-            if pass.parents.contains_key(&fp) {
-                continue;
-            }
-            pass.parents.insert(fp, (ROOT, k as u32));
-            if self.model.within_boundary(&s) {
-                pass.states += 1;
-                let mapped = self.map.map(&s);
-                // `check_refinement` made sure this is the spec's Init and that Init satisfies
-                // the invariants.
-                pass.spec_states.insert(fingerprint(&mapped));
-                pending.push_back((fp, s, mapped));
-            } else {
-                pass.beyond_boundary += 1;
-            }
-        }
-        let mut actions = Vec::new();
-        loop {
-            let next = match order {
-                Search::Dfs => pending.pop_back(),
-                Search::Bfs => pending.pop_front(),
-            };
-            let Some((fp, state, mapped)) = next else {
-                break;
-            };
-            self.model.actions(&state, &mut actions);
-            for (k, action) in actions.drain(..).enumerate() {
-                let Some(t) = self.model.next_state(&state, action.clone()) else {
-                    continue;
-                };
-                pass.edges += 1;
-                let t_mapped = if self.map.same_inputs(&state, &t) {
-                    None
-                } else {
-                    Some(self.map.map(&t))
-                };
-                match &t_mapped {
-                    Some(tm) if *tm != mapped => {
-                        let step = self.spec.is_next_step(&mapped, tm);
-                        let invariants = if step {
-                            self.new_state_violations(&mut pass, tm)
-                        } else {
-                            Vec::new()
-                        };
-                        if step && invariants.is_empty() {
-                            pass.steps += 1;
-                        } else {
-                            pass.found = Some(Found {
-                                source: fp,
-                                action,
-                                from: mapped,
-                                to: t_mapped.unwrap(),
-                                invariants,
-                            });
-                            return pass;
-                        }
-                    }
-                    _ => pass.stutters += 1,
-                }
-                let t_fp = fingerprint(&t);
-                if pass.parents.contains_key(&t_fp) {
-                    continue;
-                }
-                pass.parents.insert(t_fp, (fp, k as u32));
-                if self.model.within_boundary(&t) {
-                    pass.states += 1;
-                    let t_mapped = t_mapped.unwrap_or_else(|| mapped.clone());
-                    pending.push_back((t_fp, t, t_mapped));
-                } else {
-                    pass.beyond_boundary += 1;
-                }
-            }
-        }
-        pass
+    /// Forgets the counts of a previous walk.
+    fn reset(&mut self) {
+        self.stutters = 0;
+        self.steps = 0;
+        self.spec_states.clear();
     }
 
-    /// The spec invariants `mapped` violates, evaluated only the first time this pass meets
+    /// The spec invariants `mapped` violates, evaluated only the first time this walk meets
     /// `mapped` (later visits return nothing: it was reported or it passed).
-    fn new_state_violations(&self, pass: &mut Pass, mapped: &SpecState) -> Vec<&'static str> {
-        if pass.spec_states.insert(fingerprint(mapped)) {
+    fn new_state_violations(&mut self, mapped: &SpecState) -> Vec<&'static str> {
+        if self.spec_states.insert(fingerprint(mapped)) {
             self.spec.violated_invariants(mapped)
         } else {
             Vec::new()
         }
     }
 
-    /// The report of `found`, with the trace rebuilt from `pass`'s parent pointers.
-    fn violation(&self, pass: &Pass, found: &Found) -> RefinementViolation {
-        let mut encoded = Vec::new();
-        let mut cur = found.source;
-        loop {
-            let &(parent, k) = pass
-                .parents
-                .get(&cur)
-                .expect("every explored state has a parent entry");
-            encoded.push(k as usize);
-            if parent == ROOT {
-                break;
-            }
-            cur = parent;
-        }
-        encoded.reverse();
-        let mut state = self.model.init_states().swap_remove(encoded[0]);
-        let mut trace = Vec::new();
-        let mut actions = Vec::new();
-        for &k in &encoded[1..] {
-            actions.clear();
-            self.model.actions(&state, &mut actions);
-            let action = actions.swap_remove(k);
-            trace.push(format!(
-                "{}. {}",
-                trace.len() + 1,
-                self.model.describe(&action)
-            ));
-            state = self
-                .model
-                .next_state(&state, action)
-                .expect("a replayed action is enabled (the model is deterministic)");
-        }
-        debug_assert_eq!(fingerprint(&state), found.source);
-        let edge = self.model.describe(&found.action);
+    /// The report of `refused`, with the trace replayed from the breadth-first walk's parents.
+    fn violation(
+        &self,
+        pass: &Walked<SingleModel, Found>,
+        refused: &Refused<SingleModel, Found>,
+    ) -> RefinementViolation {
+        let parents = pass
+            .parents
+            .as_ref()
+            .expect("a breadth-first walk keeps parents");
+        let path = path_to(self.model, parents, refused.source).expect("the source was walked");
+        let mut trace: Vec<String> = path
+            .iter()
+            .enumerate()
+            .map(|(i, a)| format!("{}. {}", i + 1, self.model.describe(a)))
+            .collect();
+        let edge = self.model.describe(&refused.action);
         trace.push(format!("{}. {edge}", trace.len() + 1));
+        let found = &refused.refusal;
         RefinementViolation {
             trace,
             edge,
@@ -653,6 +522,53 @@ impl Checker<'_> {
             spec_after: format_spec_state(&found.to),
             invariants_after: self.spec.violated_invariants(&found.to),
         }
+    }
+}
+
+impl EdgeCheck<SingleModel> for Checker<'_> {
+    type Payload = SpecState;
+    type Refusal = Found;
+
+    /// `check_refinement` made sure an initial state maps to the spec's Init (or one step
+    /// from it) and that Init satisfies the invariants.
+    fn initial(&mut self, state: &SingleModelState) -> SpecState {
+        let mapped = self.map.map(state);
+        self.spec_states.insert(fingerprint(&mapped));
+        mapped
+    }
+
+    fn edge(
+        &mut self,
+        source: &SingleModelState,
+        mapped: &SpecState,
+        _action: &SingleAction,
+        target: &SingleModelState,
+    ) -> Result<Option<SpecState>, Found> {
+        let t_mapped = if self.map.same_inputs(source, target) {
+            None
+        } else {
+            Some(self.map.map(target))
+        };
+        match &t_mapped {
+            Some(tm) if tm != mapped => {
+                let step = self.spec.is_next_step(mapped, tm);
+                let invariants = if step {
+                    self.new_state_violations(tm)
+                } else {
+                    Vec::new()
+                };
+                if !(step && invariants.is_empty()) {
+                    return Err(Found {
+                        from: mapped.clone(),
+                        to: tm.clone(),
+                        invariants,
+                    });
+                }
+                self.steps += 1;
+            }
+            _ => self.stutters += 1,
+        }
+        Ok(t_mapped)
     }
 }
 

@@ -83,7 +83,7 @@
 //! pointers and stops at its first violating edge, so the reported trace is a shortest one to a
 //! violating edge; its counts are those of the breadth-first pass.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::time::Instant;
 
@@ -91,7 +91,8 @@ use serde::Serialize;
 use stateright::Model;
 
 use super::voting::{SpecAction, SpecConfig, SpecModel, SpecMsg, SpecState, NO_BALLOT};
-use crate::models::liveness::fingerprint;
+use crate::models::search::Search;
+use crate::models::walk::{path_to, walk, EdgeCheck, Refused, Walked};
 
 // ------------------------------------------------------------------------------------------
 // The Voting spec
@@ -768,159 +769,108 @@ where
             return report;
         }
     }
-    let run = Run {
-        model,
+    let mut counts = StepCounts {
         voting: &voting,
+        stutters: 0,
+        increase_max_bal: 0,
+        vote_for: 0,
     };
-    let full = run.explore(false);
-    let pass = if full.found.is_some() {
-        run.explore(true)
-    } else {
-        full
-    };
+    let mut pass = walk(model, Search::Dfs, false, &mut counts);
+    if pass.refused.is_some() {
+        counts.reset();
+        pass = walk(model, Search::Bfs, true, &mut counts);
+    }
     report.states = pass.states;
     report.edges = pass.edges;
-    report.increase_max_bal = pass.increase_max_bal;
-    report.vote_for = pass.vote_for;
-    report.voting_steps = pass.increase_max_bal + pass.vote_for;
-    report.stutters = pass.stutters;
-    report.violation = pass.found.as_ref().map(|f| run.violation(&pass, f));
+    report.increase_max_bal = counts.increase_max_bal;
+    report.vote_for = counts.vote_for;
+    report.voting_steps = counts.increase_max_bal + counts.vote_for;
+    report.stutters = counts.stutters;
+    report.violation = pass.refused.as_ref().map(|r| violation(model, &pass, r));
     report.seconds = start.elapsed().as_secs_f64();
     report
 }
 
-/// The first violating edge of a pass.
+/// A refused edge: why, and the Voting states before and after it.
 struct Found {
-    source: u64,
-    action: SpecAction,
     reason: String,
     from: VotingState,
     to: VotingState,
 }
 
-/// What one exploration saw.
-#[derive(Default)]
-struct Pass {
-    states: usize,
-    edges: usize,
+/// The edge check: every spec step is a Voting step or a stutter, counted by kind. A state's
+/// payload is its Voting view.
+struct StepCounts<'a> {
+    voting: &'a Voting,
     stutters: usize,
     increase_max_bal: usize,
     vote_for: usize,
-    /// Breadth-first pass only: each state's parent and the index of the action from it
-    /// (`ROOT` and the index in `init_states()` for an initial state).
-    parents: HashMap<u64, (u64, usize)>,
-    found: Option<Found>,
 }
 
-const ROOT: u64 = u64::MAX;
-
-struct Run<'a, M> {
-    model: &'a M,
-    voting: &'a Voting,
+impl StepCounts<'_> {
+    fn reset(&mut self) {
+        self.stutters = 0;
+        self.increase_max_bal = 0;
+        self.vote_for = 0;
+    }
 }
 
-impl<M> Run<'_, M>
+impl<M: Model<State = SpecState, Action = SpecAction>> EdgeCheck<M> for StepCounts<'_> {
+    type Payload = VotingState;
+    type Refusal = Found;
+
+    fn initial(&mut self, state: &SpecState) -> VotingState {
+        voting_view(state)
+    }
+
+    fn edge(
+        &mut self,
+        _source: &SpecState,
+        view: &VotingState,
+        _action: &SpecAction,
+        target: &SpecState,
+    ) -> Result<Option<VotingState>, Found> {
+        let t_view = voting_view(target);
+        match self.voting.explain_step(view, &t_view) {
+            Ok(None) => self.stutters += 1,
+            Ok(Some(VotingAction::IncreaseMaxBal(..))) => self.increase_max_bal += 1,
+            Ok(Some(VotingAction::VoteFor(..))) => self.vote_for += 1,
+            Err(reason) => {
+                return Err(Found {
+                    reason,
+                    from: view.clone(),
+                    to: t_view,
+                })
+            }
+        }
+        Ok(Some(t_view))
+    }
+}
+
+/// The report of `refused`, with the trace replayed from the breadth-first walk's parents.
+fn violation<M>(model: &M, pass: &Walked<M, Found>, refused: &Refused<M, Found>) -> VotingViolation
 where
     M: Model<State = SpecState, Action = SpecAction>,
 {
-    /// Depth first without parents, or breadth first with them.
-    fn explore(&self, bfs: bool) -> Pass {
-        let mut pass = Pass::default();
-        let mut seen: HashSet<u64> = HashSet::new();
-        let mut pending: VecDeque<(u64, SpecState, VotingState)> = VecDeque::new();
-        for (k, s) in self.model.init_states().into_iter().enumerate() {
-            let fp = fingerprint(&s);
-            if seen.insert(fp) {
-                pass.states += 1;
-                if bfs {
-                    pass.parents.insert(fp, (ROOT, k));
-                }
-                let view = voting_view(&s);
-                pending.push_back((fp, s, view));
-            }
-        }
-        let mut actions = Vec::new();
-        loop {
-            let next = if bfs {
-                pending.pop_front()
-            } else {
-                pending.pop_back()
-            };
-            let Some((fp, s, view)) = next else { break };
-            self.model.actions(&s, &mut actions);
-            for (k, action) in actions.drain(..).enumerate() {
-                let Some(t) = self.model.next_state(&s, action.clone()) else {
-                    continue;
-                };
-                pass.edges += 1;
-                let t_view = voting_view(&t);
-                match self.voting.explain_step(&view, &t_view) {
-                    Ok(None) => pass.stutters += 1,
-                    Ok(Some(VotingAction::IncreaseMaxBal(..))) => pass.increase_max_bal += 1,
-                    Ok(Some(VotingAction::VoteFor(..))) => pass.vote_for += 1,
-                    Err(reason) => {
-                        pass.found = Some(Found {
-                            source: fp,
-                            action,
-                            reason,
-                            from: view,
-                            to: t_view,
-                        });
-                        return pass;
-                    }
-                }
-                let t_fp = fingerprint(&t);
-                if seen.insert(t_fp) {
-                    pass.states += 1;
-                    if bfs {
-                        pass.parents.insert(t_fp, (fp, k));
-                    }
-                    pending.push_back((t_fp, t, t_view));
-                }
-            }
-        }
-        pass
-    }
-
-    /// The report of `found`, with the trace replayed from the parent pointers.
-    fn violation(&self, pass: &Pass, found: &Found) -> VotingViolation {
-        let mut path = Vec::new();
-        let mut cur = found.source;
-        loop {
-            let &(parent, k) = pass
-                .parents
-                .get(&cur)
-                .expect("every explored state has a parent entry");
-            path.push(k);
-            if parent == ROOT {
-                break;
-            }
-            cur = parent;
-        }
-        path.reverse();
-        let mut state = self.model.init_states().swap_remove(path[0]);
-        let mut trace = Vec::new();
-        let mut actions = Vec::new();
-        for &k in &path[1..] {
-            actions.clear();
-            self.model.actions(&state, &mut actions);
-            let action = actions.swap_remove(k);
-            trace.push(format!("{}. {}", trace.len() + 1, describe(&action)));
-            state = self
-                .model
-                .next_state(&state, action)
-                .expect("a replayed action is enabled (the model is deterministic)");
-        }
-        debug_assert_eq!(fingerprint(&state), found.source);
-        let step = describe(&found.action);
-        trace.push(format!("{}. {step}", trace.len() + 1));
-        VotingViolation {
-            trace,
-            step,
-            reason: found.reason.clone(),
-            diff: voting_diff(&found.from, &found.to),
-            before: format_voting_state(&found.from),
-            after: format_voting_state(&found.to),
-        }
+    let parents = pass
+        .parents
+        .as_ref()
+        .expect("a breadth-first walk keeps parents");
+    let path = path_to(model, parents, refused.source).expect("the source was walked");
+    let mut trace: Vec<String> = path
+        .iter()
+        .enumerate()
+        .map(|(i, a)| format!("{}. {}", i + 1, describe(a)))
+        .collect();
+    let step = describe(&refused.action);
+    trace.push(format!("{}. {step}", trace.len() + 1));
+    let found = &refused.refusal;
+    VotingViolation {
+        trace,
+        step,
+        reason: found.reason.clone(),
+        diff: voting_diff(&found.from, &found.to),
+        before: format_voting_state(&found.from),
+        after: format_voting_state(&found.to),
     }
 }
