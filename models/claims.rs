@@ -137,30 +137,13 @@ pub enum Goal {
     LearnersLearned,
 }
 
+crate::names::names!(Goal {
+    ClientsDecided => "clients-decided",
+    ValueChosen => "value-chosen",
+    LearnersLearned => "learners-learned",
+});
+
 impl Goal {
-    /// Command-line names, in declaration order.
-    pub const NAMES: [&'static str; 3] = ["clients-decided", "value-chosen", "learners-learned"];
-
-    /// The command-line name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Goal::ClientsDecided => Self::NAMES[0],
-            Goal::ValueChosen => Self::NAMES[1],
-            Goal::LearnersLearned => Self::NAMES[2],
-        }
-    }
-
-    /// Parses a command-line name.
-    pub fn parse(name: &str) -> Option<Goal> {
-        [
-            Goal::ClientsDecided,
-            Goal::ValueChosen,
-            Goal::LearnersLearned,
-        ]
-        .into_iter()
-        .find(|g| g.name() == name)
-    }
-
     /// A short description.
     pub fn describe(self) -> &'static str {
         match self {
@@ -203,30 +186,13 @@ pub enum Assumption {
     LeaderFairLoss,
 }
 
+crate::names::names!(Assumption {
+    NoFailure => "no-failure",
+    TimersAnyTime => "timers-any-time",
+    LeaderFairLoss => "leader-fair-loss",
+});
+
 impl Assumption {
-    /// Command-line names, in declaration order.
-    pub const NAMES: [&'static str; 3] = ["no-failure", "timers-any-time", "leader-fair-loss"];
-
-    /// The command-line name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Assumption::NoFailure => Self::NAMES[0],
-            Assumption::TimersAnyTime => Self::NAMES[1],
-            Assumption::LeaderFairLoss => Self::NAMES[2],
-        }
-    }
-
-    /// Parses a command-line name.
-    pub fn parse(name: &str) -> Option<Assumption> {
-        [
-            Assumption::NoFailure,
-            Assumption::TimersAnyTime,
-            Assumption::LeaderFairLoss,
-        ]
-        .into_iter()
-        .find(|a| a.name() == name)
-    }
-
     /// The assumption in one sentence.
     pub fn describe(self) -> &'static str {
         match self {

@@ -27,22 +27,7 @@ pub enum Search {
     Dfs,
 }
 
-impl Search {
-    /// Command-line names, in declaration order.
-    pub const NAMES: [&'static str; 2] = ["bfs", "dfs"];
-
-    /// The command-line name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Search::Bfs => "bfs",
-            Search::Dfs => "dfs",
-        }
-    }
-
-    /// Parses a command-line name.
-    pub fn parse(name: &str) -> Option<Search> {
-        [Search::Bfs, Search::Dfs]
-            .into_iter()
-            .find(|s| s.name() == name)
-    }
-}
+crate::names::names!(Search {
+    Bfs => "bfs",
+    Dfs => "dfs",
+});

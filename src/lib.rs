@@ -5,6 +5,7 @@
 //! (3) run over real UDP sockets.
 //!
 //! * [`ballot`]: the totally ordered ballot numbers proposers use.
+//! * [`names`]: the names of named choices, written once per enum.
 //! * [`actor_kit`]: what every protocol's actor shares (state projection, save before send).
 //! * [`single`]: single-decree Paxos, one file per role (proposer, acceptor, learner, client)
 //!   plus the merged node that composes them.
@@ -17,6 +18,7 @@ pub mod actor_kit;
 pub mod ballot;
 pub mod bench;
 pub mod cli;
+pub mod names;
 pub mod runtime;
 pub mod single;
 

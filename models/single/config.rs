@@ -15,27 +15,11 @@ pub enum Merge {
     AcceptorLearner,
 }
 
-impl Merge {
-    /// Command-line names.
-    pub const NAMES: [&'static str; 3] = ["none", "all", "acceptor-learner"];
-    /// Parses a command-line name.
-    pub fn parse(s: &str) -> Option<Merge> {
-        match s {
-            "none" => Some(Merge::None),
-            "all" => Some(Merge::All),
-            "acceptor-learner" => Some(Merge::AcceptorLearner),
-            _ => None,
-        }
-    }
-    /// The command-line name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Merge::None => "none",
-            Merge::All => "all",
-            Merge::AcceptorLearner => "acceptor-learner",
-        }
-    }
-}
+crate::names::names!(Merge {
+    None => "none",
+    All => "all",
+    AcceptorLearner => "acceptor-learner",
+});
 
 /// The network semantics explored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -49,26 +33,13 @@ pub enum NetworkKind {
     UnorderedDuplicating,
 }
 
+crate::names::names!(NetworkKind {
+    Ordered => "ordered",
+    UnorderedNonduplicating => "unordered_nonduplicating",
+    UnorderedDuplicating => "unordered_duplicating",
+});
+
 impl NetworkKind {
-    /// Command-line names.
-    pub const NAMES: [&'static str; 3] = [
-        "ordered",
-        "unordered_nonduplicating",
-        "unordered_duplicating",
-    ];
-    /// Parses a command-line name.
-    pub fn parse(s: &str) -> Option<NetworkKind> {
-        match s {
-            "ordered" => Some(NetworkKind::Ordered),
-            "unordered_nonduplicating" => Some(NetworkKind::UnorderedNonduplicating),
-            "unordered_duplicating" => Some(NetworkKind::UnorderedDuplicating),
-            _ => None,
-        }
-    }
-    /// The command-line name.
-    pub fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
     pub(super) fn network(self) -> Network<Msg> {
         match self {
             NetworkKind::Ordered => Network::new_ordered([]),

@@ -30,22 +30,13 @@ pub enum LearnMode {
     Chosen,
 }
 
+crate::names::names!(LearnMode {
+    Votes => "votes",
+    Proposer => "proposer",
+    Chosen => "chosen",
+});
+
 impl LearnMode {
-    /// Command-line names.
-    pub const NAMES: [&'static str; 3] = ["votes", "proposer", "chosen"];
-    /// Parses a command-line name.
-    pub fn parse(s: &str) -> Option<LearnMode> {
-        match s {
-            "votes" => Some(LearnMode::Votes),
-            "proposer" => Some(LearnMode::Proposer),
-            "chosen" => Some(LearnMode::Chosen),
-            _ => None,
-        }
-    }
-    /// The command-line name.
-    pub fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
     /// Whether acceptors send their votes to the learners.
     pub fn acceptors_notify(self) -> bool {
         self == LearnMode::Votes
