@@ -76,40 +76,59 @@ impl Role for Acceptor {
 
     fn on_msg(&self, state: &mut Cow<AcceptorState>, src: Id, msg: &Msg, o: &mut Out1) {
         match *msg {
-            Msg::Prepare(b) => {
-                if state.promised.is_none_or(|p| b > p) {
-                    state.to_mut().promised = Some(b);
-                    o.send(src, Msg::Promise(b, state.accepted));
-                } else if self.repromise && state.promised == Some(b) {
-                    o.send(src, Msg::Promise(b, state.accepted));
-                } else if self.nacks {
-                    o.send(src, Msg::Nack(b, state.promised.unwrap_or_default()));
-                }
-            }
-            Msg::Accept(b, v) => {
-                let allowed =
-                    state.promised.is_none_or(|p| b >= p) || self.bug == Bug::AcceptBelowPromise;
-                if allowed {
-                    if state.accepted == Some((b, v)) && state.promised >= Some(b) {
-                        // A duplicate of a vote already cast and announced.
-                        if self.reaccept {
-                            o.send(src, Msg::Accepted(b, v));
-                        }
-                        return;
-                    }
-                    let st = state.to_mut();
-                    st.promised = st.promised.max(Some(b));
-                    st.accepted = Some((b, v));
-                    let mut to: BTreeSet<Id> = self.learners.iter().copied().collect();
-                    to.insert(src);
-                    for dst in to {
-                        o.send(dst, Msg::Accepted(b, v));
-                    }
-                } else if self.nacks {
-                    o.send(src, Msg::Nack(b, state.promised.unwrap_or_default()));
-                }
-            }
+            Msg::Prepare(b) => self.on_prepare(state, src, b, o),
+            Msg::Accept(b, v) => self.on_accept(state, src, b, v, o),
             _ => {}
+        }
+    }
+}
+
+/// The message handlers, one per message the acceptor takes (dispatched by `on_msg` above).
+impl Acceptor {
+    /// Phase 1b: promise a ballot higher than any promised, reporting the last vote; refuse a
+    /// lower one with `Nack` (when on).
+    fn on_prepare(&self, state: &mut Cow<AcceptorState>, src: Id, b: Ballot, o: &mut Out1) {
+        if state.promised.is_none_or(|p| b > p) {
+            state.to_mut().promised = Some(b);
+            o.send(src, Msg::Promise(b, state.accepted));
+        } else if self.repromise && state.promised == Some(b) {
+            o.send(src, Msg::Promise(b, state.accepted));
+        } else if self.nacks {
+            o.send(src, Msg::Nack(b, state.promised.unwrap_or_default()));
+        }
+    }
+
+    /// Phase 2b: vote for `(b, v)` unless a higher ballot is promised, and announce the vote
+    /// to the proposer and the learners; refuse with `Nack` (when on).
+    fn on_accept(
+        &self,
+        state: &mut Cow<AcceptorState>,
+        src: Id,
+        b: Ballot,
+        v: Value,
+        o: &mut Out1,
+    ) {
+        let allowed = state.promised.is_none_or(|p| b >= p) || self.bug == Bug::AcceptBelowPromise;
+        if !allowed {
+            if self.nacks {
+                o.send(src, Msg::Nack(b, state.promised.unwrap_or_default()));
+            }
+            return;
+        }
+        if state.accepted == Some((b, v)) && state.promised >= Some(b) {
+            // A duplicate of a vote already cast and announced.
+            if self.reaccept {
+                o.send(src, Msg::Accepted(b, v));
+            }
+            return;
+        }
+        let st = state.to_mut();
+        st.promised = st.promised.max(Some(b));
+        st.accepted = Some((b, v));
+        let mut to: BTreeSet<Id> = self.learners.iter().copied().collect();
+        to.insert(src);
+        for dst in to {
+            o.send(dst, Msg::Accepted(b, v));
         }
     }
 }

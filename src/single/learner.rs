@@ -56,41 +56,7 @@ impl Role for Learner {
 
     fn on_msg(&self, state: &mut Cow<LearnerState>, src: Id, msg: &Msg, o: &mut Out1) {
         match *msg {
-            Msg::Accepted(b, v) => {
-                if state.learned.is_some() {
-                    return;
-                }
-                let Some(idx) = self.acceptors.iter().position(|a| *a == src) else {
-                    return;
-                };
-                // The correct learner keys votes by (ballot, value); the bugged one by value only.
-                let key = if self.bug == Bug::MixedBallotLearner {
-                    Ballot::default()
-                } else {
-                    b
-                };
-                let pos = state
-                    .votes
-                    .binary_search_by(|(kb, kv, _)| (*kb, *kv).cmp(&(key, v)));
-                if let Ok(i) = pos {
-                    if state.votes[i].2.contains(idx) {
-                        return;
-                    }
-                }
-                let st = state.to_mut();
-                let i = match pos {
-                    Ok(i) => i,
-                    Err(i) => {
-                        st.votes.insert(i, (key, v, AcceptorSet::default()));
-                        i
-                    }
-                };
-                st.votes[i].2.insert(idx);
-                if st.votes[i].2.len() >= quorum(self.acceptors.len(), self.bug) {
-                    st.learned = Some(v);
-                    st.votes.clear();
-                }
-            }
+            Msg::Accepted(b, v) => self.on_accepted(state, src, b, v),
             // From a distinguished learner, which counted a quorum of same-ballot votes.
             Msg::Chosen(_, v) if state.learned.is_none() => {
                 let st = state.to_mut();
@@ -99,6 +65,46 @@ impl Role for Learner {
             }
             Msg::Query => o.send(src, Msg::Learned(state.learned)),
             _ => {}
+        }
+    }
+}
+
+impl Learner {
+    /// A vote: count it per (ballot, value); a quorum of votes in one ballot means the value
+    /// is chosen, and the learner learns it.
+    fn on_accepted(&self, state: &mut Cow<LearnerState>, src: Id, b: Ballot, v: Value) {
+        if state.learned.is_some() {
+            return;
+        }
+        let Some(idx) = self.acceptors.iter().position(|a| *a == src) else {
+            return;
+        };
+        // The correct learner keys votes by (ballot, value); the bugged one by value only.
+        let key = if self.bug == Bug::MixedBallotLearner {
+            Ballot::default()
+        } else {
+            b
+        };
+        let pos = state
+            .votes
+            .binary_search_by(|(kb, kv, _)| (*kb, *kv).cmp(&(key, v)));
+        if let Ok(i) = pos {
+            if state.votes[i].2.contains(idx) {
+                return;
+            }
+        }
+        let st = state.to_mut();
+        let i = match pos {
+            Ok(i) => i,
+            Err(i) => {
+                st.votes.insert(i, (key, v, AcceptorSet::default()));
+                i
+            }
+        };
+        st.votes[i].2.insert(idx);
+        if st.votes[i].2.len() >= quorum(self.acceptors.len(), self.bug) {
+            st.learned = Some(v);
+            st.votes.clear();
         }
     }
 }
