@@ -168,6 +168,7 @@
 
 use std::collections::BTreeSet;
 
+use itertools::Itertools;
 use serde::Serialize;
 use stateright::{Model, Property};
 
@@ -311,9 +312,8 @@ impl SpecModel {
         assert!(cfg.values >= 1, "there must be at least one value");
         assert!(cfg.max_ballot >= 0, "max_ballot must be >= 0");
         let size = cfg.acceptors / 2 + 1;
-        let mut quorums = Vec::new();
-        let mut current = Vec::new();
-        subsets_of_size(0, cfg.acceptors, size, &mut current, &mut quorums);
+        // `combinations` lists the subsets in lexicographic order, as `quorums` promises.
+        let quorums: Vec<Vec<usize>> = (0..cfg.acceptors).combinations(size).collect();
         let quorum_masks = quorums.iter().map(|q| mask_of(q)).collect();
         SpecModel {
             cfg,
@@ -835,26 +835,6 @@ fn in_mask(mask: u64, a: usize) -> bool {
 
 fn mask_of(members: &[usize]) -> u64 {
     members.iter().fold(0, |m, &a| m | 1 << a)
-}
-
-/// Appends to `out` every increasing list of `size` numbers from `start..n`, each prefixed
-/// by `current`.
-fn subsets_of_size(
-    start: usize,
-    n: usize,
-    size: usize,
-    current: &mut Vec<usize>,
-    out: &mut Vec<Vec<usize>>,
-) {
-    if current.len() == size {
-        out.push(current.clone());
-        return;
-    }
-    for a in start..n {
-        current.push(a);
-        subsets_of_size(a + 1, n, size, current, out);
-        current.pop();
-    }
 }
 
 impl Model for SpecModel {

@@ -13,6 +13,7 @@ use crate::models::single::{
 use crate::models::symmetry;
 use crate::single::Bug;
 use clap::Args;
+use itertools::Itertools;
 use std::process::ExitCode;
 
 #[derive(Args)]
@@ -555,10 +556,9 @@ fn refines_voting(
     let mutant = match mutant {
         None => None,
         Some(name) => Some(SpecMutant::from_name(name).ok_or_else(|| {
-            let names: Vec<&str> = SpecMutant::ALL.iter().map(|m| m.1).collect();
             Usage(format!(
                 "--mutant {name}: unknown; one of {}, or list",
-                names.join(", ")
+                SpecMutant::ALL.iter().map(|m| m.1).join(", ")
             ))
         })?),
     };

@@ -17,6 +17,7 @@ use super::config::Membership;
 use super::identity::{Identity, Incarnation};
 use super::protocol::MemberRole;
 use super::storage::DataDir;
+use itertools::Itertools;
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
@@ -193,13 +194,7 @@ impl<R: MemberRole> LocalCluster<R> {
 
     /// The comma-separated member addresses.
     pub fn peers(&self) -> String {
-        let list: Vec<String> = self
-            .membership
-            .addrs()
-            .iter()
-            .map(|a| a.to_string())
-            .collect();
-        list.join(",")
+        self.membership.addrs().iter().join(",")
     }
 
     /// The flags that tell a client who the members are and how to authenticate: the cluster

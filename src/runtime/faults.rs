@@ -23,6 +23,7 @@
 //! broken disk.
 
 use super::rng::Rng;
+use itertools::Itertools;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddrV4;
@@ -127,8 +128,7 @@ impl fmt::Display for FaultSpec {
             self.delay_max.as_millis()
         )?;
         for (kind, addrs) in &self.drop_except {
-            let list: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
-            write!(f, " drop-except:{kind}={}", list.join("+"))?;
+            write!(f, " drop-except:{kind}={}", addrs.iter().join("+"))?;
         }
         Ok(())
     }

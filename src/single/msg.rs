@@ -7,6 +7,7 @@
 //! client's request and answer; `Query` / `Learned` are the client's question to a learner.
 
 use crate::ballot::Ballot;
+use itertools::Itertools;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -315,11 +316,12 @@ impl AcceptorSet {
 
 impl fmt::Debug for AcceptorSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let members: Vec<String> = (0..64)
-            .filter(|i| self.contains(*i))
-            .map(|i| format!("A{i}"))
-            .collect();
-        write!(f, "{{{}}}", members.join(","))
+        let members = (0..64).filter(|i| self.contains(*i));
+        write!(
+            f,
+            "{{{}}}",
+            members.format_with(",", |i, g| g(&format_args!("A{i}")))
+        )
     }
 }
 
