@@ -1,14 +1,51 @@
 //! What `paxos liveness` reports about one claim: a single value, printed as text or as JSON,
 //! so that the two outputs cannot drift apart.
 //!
-//! [`print_claim_header`] prints what is claimed before the run starts (the run may take
-//! minutes and prints progress); [`ClaimReport`] holds the claim and its result afterwards.
+//! [`Claimable`] is what `paxos liveness` needs of a claim of any protocol: its name, what it
+//! claims (printed before the run, which may take minutes and prints progress), and a check
+//! that yields a [`ClaimReport`], the claim and its result as one value.
 
-use super::claims::{Claim, ClaimResult};
+use super::claims::{run_claim_with, Claim, ClaimOptions, ClaimResult};
 use super::liveness::Verdict;
-use super::single::SingleConfig;
 use serde::Serialize;
 use std::io::{self, Write};
+
+/// A liveness claim, of any protocol.
+pub trait Claimable {
+    /// Its command-line name.
+    fn name(&self) -> &'static str;
+    /// What is claimed, in one sentence.
+    fn description(&self) -> &'static str;
+    /// The expected verdict's name.
+    fn expected(&self) -> &'static str;
+    /// What is claimed in detail (model, assumption, goal, bound, expected verdict), printed
+    /// before the run.
+    fn print_header(&self, w: &mut dyn Write) -> io::Result<()>;
+    /// Checks the claim.
+    fn check(&self, opts: ClaimOptions) -> ClaimReport;
+}
+
+impl Claimable for Claim {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn description(&self) -> &'static str {
+        self.description
+    }
+
+    fn expected(&self) -> &'static str {
+        self.expect.name()
+    }
+
+    fn print_header(&self, w: &mut dyn Write) -> io::Result<()> {
+        print_claim_header(self, w)
+    }
+
+    fn check(&self, opts: ClaimOptions) -> ClaimReport {
+        ClaimReport::new(self, &run_claim_with(self, opts))
+    }
+}
 
 /// A claim and the result of checking it.
 #[derive(Clone, Debug, Serialize)]
@@ -18,7 +55,7 @@ pub struct ClaimReport {
     /// The claim's name (`custom` for one made with flags).
     pub claim: &'static str,
     /// The model configuration.
-    pub config: SingleConfig,
+    pub config: serde_json::Value,
     /// The assumption's name.
     pub assumption: &'static str,
     /// What must eventually hold.
@@ -62,7 +99,7 @@ impl ClaimReport {
         ClaimReport {
             model: "single-decree",
             claim: claim.name,
-            config: claim.config.clone(),
+            config: serde_json::to_value(&claim.config).expect("a configuration serializes"),
             assumption: claim.assumption.name(),
             goal: claim.goal.describe(),
             max_destroyed: claim.max_destroyed,
@@ -152,7 +189,7 @@ impl ClaimReport {
 }
 
 /// What is claimed, printed before the run (text output only).
-pub fn print_claim_header(claim: &Claim, w: &mut impl Write) -> io::Result<()> {
+pub fn print_claim_header(claim: &Claim, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "Liveness of single-decree Paxos, claim `{}`", claim.name)?;
     writeln!(w, "  model:      {}", claim.config.summary())?;
     writeln!(w, "  assumption: {}", claim.assumption.describe())?;

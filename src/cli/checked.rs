@@ -2,11 +2,14 @@
 //! explore` are written once, over [`CheckedProtocol`]; a protocol supplies its model, its
 //! configuration's summary, its symmetry reduction and its extra checks.
 //!
-//! What stays per protocol is what differs: the model flags and named configurations that
-//! build a configuration (`ModelArgs` for single-decree Paxos), the bug catalogue, and the
-//! liveness claims.
+//! `paxos liveness` is written once over [`Claimable`] (a protocol lists its claims), and the
+//! bug list over [`CheckedProtocol::bugs`]. What stays per protocol is what differs: the model
+//! flags and named configurations that build a configuration (`ModelArgs` for single-decree
+//! Paxos), and a claim made of flags.
 
 use super::Usage;
+use crate::models::claim_report::Claimable;
+use crate::models::claims::ClaimOptions;
 use crate::models::run::{self, PropertyResult, RunOptions};
 use crate::models::search::Search;
 use serde::Serialize;
@@ -46,6 +49,51 @@ pub trait CheckedProtocol {
     /// Checks that run after the exploration and report as properties (single decree:
     /// `refines-spec`); `quiet` for JSON output.
     fn extra_checks(cfg: &Self::Config, quiet: bool) -> Vec<PropertyResult>;
+    /// The protocol's liveness claims.
+    type Claim: Claimable;
+    /// The shipped claims, in listing order.
+    fn claims() -> Vec<Self::Claim>;
+    /// The seeded bugs: name, the property that catches it (`None`: masked), what is wrong.
+    fn bugs() -> Vec<(&'static str, Option<&'static str>, &'static str)>;
+}
+
+/// `paxos check --bug list`.
+pub fn print_bugs<P: CheckedProtocol>() {
+    println!("{:<22} {:<18} what is wrong", "bug", "caught by");
+    for (name, caught_by, what) in P::bugs() {
+        println!("{name:<22} {:<18} {what}", caught_by.unwrap_or("(masked)"));
+    }
+}
+
+/// `paxos liveness --claim list`.
+pub fn print_claims<P: CheckedProtocol>() {
+    println!("{:<20} {:<32} claim", "claim", "expected verdict");
+    for c in P::claims() {
+        println!("{:<20} {:<32} {}", c.name(), c.expected(), c.description());
+    }
+}
+
+/// `paxos liveness` for any protocol, once the claim is chosen: what is claimed, the check,
+/// and the report as text or JSON; exit code 1 when the verdict is not the expected one.
+pub fn liveness<C: Claimable>(claim: &C, opts: ClaimOptions, json: bool) -> ExitCode {
+    let mut out = std::io::stdout();
+    if !json {
+        claim.print_header(&mut out).expect("stdout is writable");
+    }
+    let report = claim.check(ClaimOptions {
+        progress: !json,
+        ..opts
+    });
+    if json {
+        println!("{}", report.to_json());
+    } else {
+        report.print_text(&mut out).expect("stdout is writable");
+    }
+    if report.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 /// How `paxos check` runs, besides the configuration.

@@ -3,7 +3,7 @@
 
 use super::checked::{self, finish, Canonicalize, CheckRun, CheckedProtocol};
 use super::{Protocol, Usage};
-use crate::models::claims::{Assumption, Goal};
+use crate::models::claims::{Assumption, ClaimOptions, Goal};
 use crate::models::harness::ActorHarness;
 use crate::models::run::{self, RunOptions};
 use crate::models::search::Search;
@@ -351,20 +351,9 @@ impl ModelArgs {
     }
 }
 
-fn print_bugs() {
-    println!("{:<22} {:<18} what is wrong", "bug", "caught by");
-    for (bug, name, what) in Bug::ALL {
-        let case = crate::models::bugs::case(bug);
-        println!(
-            "{name:<22} {:<18} {what}",
-            case.property.unwrap_or("(masked)")
-        );
-    }
-}
-
 pub fn check(args: CheckArgs) -> Result<ExitCode, Usage> {
     if args.model.bug.as_deref() == Some("list") {
-        print_bugs();
+        checked::print_bugs::<Single>();
         return Ok(ExitCode::SUCCESS);
     }
     if args.threads == 0 {
@@ -441,6 +430,19 @@ impl CheckedProtocol for Single {
         supported
             .then(|| refinement(cfg, quiet))
             .into_iter()
+            .collect()
+    }
+
+    type Claim = crate::models::claims::Claim;
+
+    fn claims() -> Vec<Self::Claim> {
+        crate::models::claims::claims()
+    }
+
+    fn bugs() -> Vec<(&'static str, Option<&'static str>, &'static str)> {
+        Bug::ALL
+            .iter()
+            .map(|&(bug, name, what)| (name, crate::models::bugs::case(bug).property, what))
             .collect()
     }
 }
@@ -637,45 +639,17 @@ fn print_voting_refinement(r: &crate::specs::voting_refinement::VotingRefinement
     }
 }
 
-fn print_claims() {
-    use crate::models::claims::claims;
-    println!("{:<20} {:<32} claim", "claim", "expected verdict");
-    for c in claims() {
-        println!("{:<20} {:<32} {}", c.name, c.expect.name(), c.description);
-    }
-}
-
 pub fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
-    use crate::models::claim_report::{print_claim_header, ClaimReport};
-    use crate::models::claims::{run_claim_with, ClaimOptions};
     if args.claim.as_deref() == Some("list") {
-        print_claims();
+        checked::print_claims::<Single>();
         return Ok(ExitCode::SUCCESS);
     }
     let c = claim_from_args(&args)?;
-    let mut out = std::io::stdout();
-    if !args.json {
-        print_claim_header(&c, &mut out).expect("stdout is writable");
-    }
-    let r = run_claim_with(
-        &c,
-        ClaimOptions {
-            progress: !args.json,
-            ignore_fairness: args.ignore_fairness,
-            ..Default::default()
-        },
-    );
-    let report = ClaimReport::new(&c, &r);
-    if args.json {
-        println!("{}", report.to_json());
-    } else {
-        report.print_text(&mut out).expect("stdout is writable");
-    }
-    Ok(if r.passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    let opts = ClaimOptions {
+        ignore_fairness: args.ignore_fairness,
+        ..Default::default()
+    };
+    Ok(checked::liveness(&c, opts, args.json))
 }
 
 /// The claim `paxos liveness` checks: a shipped one by name, or one made with model flags,
