@@ -118,7 +118,8 @@ impl Seen {
 }
 
 /// Walks every edge of `model`'s reachable graph in `search` order (recording parents when
-/// `parents`), handing each to `check`, until the check refuses one.
+/// `parents`), handing each to `check`, until the check refuses one. Longer than 70 lines for
+/// a reason: one search loop, whose seen set, queue and counts the seeding shares.
 pub fn walk<M, C>(model: &M, search: Search, parents: bool, check: &mut C) -> Walked<M, C::Refusal>
 where
     M: Model,
