@@ -16,17 +16,39 @@ use clap::Args;
 use itertools::Itertools;
 use std::process::ExitCode;
 
+/// The abstract specs `paxos spec` checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SpecName {
+    /// Lamport's single-decree Paxos (`Paxos.tla`, the voting-level spec).
+    Paxos,
+    /// The published Multi-Paxos spec `MultiPaxos.tla` (tlaplus/Examples, MultiPaxos-SMR).
+    MultipaxosSmr,
+}
+
 #[derive(Args)]
 pub struct SpecArgs {
-    /// Number of acceptors (quorums are the majority subsets).
+    /// Which spec.
+    #[arg(value_enum, default_value = "paxos")]
+    spec: SpecName,
+    /// Number of acceptors (quorums are the majority subsets) [paxos].
     #[arg(long, default_value_t = 3)]
     acceptors: usize,
-    /// Number of values.
+    /// Number of values [paxos].
     #[arg(long, default_value_t = 2)]
     values: usize,
-    /// Highest ballot; ballots are 0..=N (TLC's published count: 3,921 states for N = 1).
+    /// Highest ballot: ballots are 0..=N for paxos (default 1; TLC's published count: 3,921
+    /// states for N = 1), 1..=N for multipaxos-smr (`MaxBallot`, default 2, at least 2).
+    #[arg(long)]
+    max_ballot: Option<i32>,
+    /// `Cardinality(Replicas)` [multipaxos-smr].
+    #[arg(long, default_value_t = 3)]
+    replicas: u8,
+    /// `Cardinality(Writes)` [multipaxos-smr].
     #[arg(long, default_value_t = 1)]
-    max_ballot: i32,
+    writes: u8,
+    /// `Cardinality(Reads)` [multipaxos-smr].
+    #[arg(long, default_value_t = 1)]
+    reads: u8,
     /// Worker threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -485,6 +507,13 @@ fn refinement(cfg: &SingleConfig, quiet: bool) -> run::PropertyResult {
 
 pub fn spec(args: SpecArgs) -> Result<ExitCode, Usage> {
     use crate::specs::voting::{SpecConfig, SpecModel};
+    if args.threads == 0 {
+        return Err(Usage("--threads 0: at least one thread is needed".into()));
+    }
+    if args.spec == SpecName::MultipaxosSmr {
+        return multipaxos_smr(&args);
+    }
+    let max_ballot = args.max_ballot.unwrap_or(1);
     if !(3..=64).contains(&args.acceptors) {
         return Err(Usage(format!(
             "--acceptors {}: Paxos needs at least 3 acceptors (a majority of 3 tolerates one \
@@ -495,16 +524,13 @@ pub fn spec(args: SpecArgs) -> Result<ExitCode, Usage> {
     if args.values == 0 {
         return Err(Usage("--values 0: at least one value is needed".into()));
     }
-    if args.max_ballot < 0 {
+    if max_ballot < 0 {
         return Err(Usage("--max-ballot must be 0 or more".into()));
-    }
-    if args.threads == 0 {
-        return Err(Usage("--threads 0: at least one thread is needed".into()));
     }
     let cfg = SpecConfig {
         acceptors: args.acceptors,
         values: args.values,
-        max_ballot: args.max_ballot,
+        max_ballot,
     };
     if args.refines_voting {
         return refines_voting(cfg, args.mutant.as_deref(), args.json);
@@ -536,6 +562,54 @@ pub fn spec(args: SpecArgs) -> Result<ExitCode, Usage> {
                 .iter()
                 .enumerate()
                 .map(|(i, a)| format!("{}. {}", i + 1, m.format_action(a)))
+                .collect()
+        },
+    );
+    finish(&report, args.json)
+}
+
+/// `paxos spec multipaxos-smr`: the port of `MultiPaxos.tla` with the given constants, its
+/// invariants (`Linearizability`, the checkable parts of `TypeOK`) on every reachable state.
+fn multipaxos_smr(args: &SpecArgs) -> Result<ExitCode, Usage> {
+    use crate::specs::multipaxos_smr::{MultiPaxosSmr, SmrConfig};
+    if args.refines_voting {
+        return Err(Usage(
+            "--refines-voting applies to the paxos spec, not to multipaxos-smr".into(),
+        ));
+    }
+    let max_ballot = args.max_ballot.unwrap_or(2);
+    let cfg = SmrConfig {
+        replicas: args.replicas,
+        writes: args.writes,
+        reads: args.reads,
+        max_ballot: u8::try_from(max_ballot)
+            .map_err(|_| Usage(format!("--max-ballot {max_ballot}: between 2 and 255")))?,
+    };
+    cfg.validate()
+        .map_err(|e| Usage(format!("multipaxos-smr: {e}")))?;
+    if !args.json {
+        println!("Checking MultiPaxos.tla (tlaplus/Examples, MultiPaxos-SMR), ported: {cfg}");
+    }
+    let opts = RunOptions {
+        threads: args.threads,
+        strategy: args.search,
+        symmetry: None,
+        progress: !args.json,
+        shortest: true,
+        stop_at_violation: true,
+    };
+    let report = run::check(
+        "multipaxos-smr",
+        serde_json::to_value(cfg).expect("config serializes"),
+        MultiPaxosSmr::new(cfg),
+        &opts,
+        move |name| MultiPaxosSmr::new(cfg).only(name),
+        |_, p| {
+            p.clone()
+                .into_actions()
+                .iter()
+                .enumerate()
+                .map(|(i, a)| format!("{}. {a:?}", i + 1))
                 .collect()
         },
     );
