@@ -264,22 +264,7 @@ impl MultiPaxosSmr {
     /// acknowledged as there are commands (`reqsMade`, `acksRecv`: sets of commands).
     pub fn terminated(&self, s: &SmrState) -> bool {
         let n = usize::from(self.cfg.commands());
-        let reqs: BTreeSet<Option<Cmd>> = s
-            .observed
-            .iter()
-            .filter_map(|e| match e {
-                Event::Req(c) => Some(Some(*c)),
-                Event::Ack(..) => None,
-            })
-            .collect();
-        let acks: BTreeSet<Option<Cmd>> = s
-            .observed
-            .iter()
-            .filter_map(|e| match e {
-                Event::Ack(c, _) => Some(*c),
-                Event::Req(_) => None,
-            })
-            .collect();
+        let (reqs, acks) = Self::reqs_and_acks(s);
         s.pending.is_empty() && reqs.len() == n && acks.len() == n
     }
 
@@ -617,16 +602,25 @@ impl MultiPaxosSmr {
         let distinct_pending = s.pending.iter().collect::<BTreeSet<_>>().len() == s.pending.len();
         let distinct_observed =
             s.observed.iter().collect::<BTreeSet<_>>().len() == s.observed.len();
-        let reqs = s
-            .observed
-            .iter()
-            .filter(|e| matches!(e, Event::Req(_)))
-            .count();
+        let (reqs, acks) = Self::reqs_and_acks(s);
         s.pending.len() <= n
             && distinct_pending
             && s.observed.len() <= 2 * n
             && distinct_observed
-            && reqs >= s.observed.len() - reqs
+            && reqs.len() >= acks.len()
+    }
+
+    /// `reqsMade` and `acksRecv`: the commands requested and acknowledged (sets).
+    fn reqs_and_acks(s: &SmrState) -> (BTreeSet<Option<Cmd>>, BTreeSet<Option<Cmd>>) {
+        let mut reqs = BTreeSet::new();
+        let mut acks = BTreeSet::new();
+        for e in &s.observed {
+            match e {
+                Event::Req(c) => reqs.insert(Some(*c)),
+                Event::Ack(c, _) => acks.insert(*c),
+            };
+        }
+        (reqs, acks)
     }
 }
 

@@ -30,25 +30,25 @@ pub struct SpecArgs {
     /// Which spec.
     #[arg(value_enum, default_value = "paxos")]
     spec: SpecName,
-    /// Number of acceptors (quorums are the majority subsets) [paxos].
-    #[arg(long, default_value_t = 3)]
-    acceptors: usize,
-    /// Number of values [paxos].
-    #[arg(long, default_value_t = 2)]
-    values: usize,
+    /// Number of acceptors (quorums are the majority subsets) [paxos; default 3].
+    #[arg(long)]
+    acceptors: Option<usize>,
+    /// Number of values [paxos; default 2].
+    #[arg(long)]
+    values: Option<usize>,
     /// Highest ballot: ballots are 0..=N for paxos (default 1; TLC's published count: 3,921
     /// states for N = 1), 1..=N for multipaxos-smr (`MaxBallot`, default 2, at least 2).
     #[arg(long)]
     max_ballot: Option<i32>,
-    /// `Cardinality(Replicas)` [multipaxos-smr].
-    #[arg(long, default_value_t = 3)]
-    replicas: u8,
-    /// `Cardinality(Writes)` [multipaxos-smr].
-    #[arg(long, default_value_t = 1)]
-    writes: u8,
-    /// `Cardinality(Reads)` [multipaxos-smr].
-    #[arg(long, default_value_t = 1)]
-    reads: u8,
+    /// `Cardinality(Replicas)` [multipaxos-smr; default 3].
+    #[arg(long)]
+    replicas: Option<u8>,
+    /// `Cardinality(Writes)` [multipaxos-smr; default 1].
+    #[arg(long)]
+    writes: Option<u8>,
+    /// `Cardinality(Reads)` [multipaxos-smr; default 1].
+    #[arg(long)]
+    reads: Option<u8>,
     /// Worker threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -513,23 +513,31 @@ pub fn spec(args: SpecArgs) -> Result<ExitCode, Usage> {
     if args.spec == SpecName::MultipaxosSmr {
         return multipaxos_smr(&args);
     }
+    if args.replicas.is_some() || args.writes.is_some() || args.reads.is_some() {
+        return Err(Usage(
+            "--replicas, --writes and --reads are constants of multipaxos-smr: \
+             `paxos spec multipaxos-smr ...`"
+                .into(),
+        ));
+    }
+    let (acceptors, values) = (args.acceptors.unwrap_or(3), args.values.unwrap_or(2));
     let max_ballot = args.max_ballot.unwrap_or(1);
-    if !(3..=64).contains(&args.acceptors) {
+    if !(3..=64).contains(&acceptors) {
         return Err(Usage(format!(
             "--acceptors {}: Paxos needs at least 3 acceptors (a majority of 3 tolerates one \
              failure) and this spec supports at most 64",
-            args.acceptors
+            acceptors
         )));
     }
-    if args.values == 0 {
+    if values == 0 {
         return Err(Usage("--values 0: at least one value is needed".into()));
     }
     if max_ballot < 0 {
         return Err(Usage("--max-ballot must be 0 or more".into()));
     }
     let cfg = SpecConfig {
-        acceptors: args.acceptors,
-        values: args.values,
+        acceptors,
+        values,
         max_ballot,
     };
     if args.refines_voting {
@@ -541,6 +549,24 @@ pub fn spec(args: SpecArgs) -> Result<ExitCode, Usage> {
             cfg.acceptors, cfg.values, cfg.max_ballot
         );
     }
+    let only = move |_: &'static str| SpecModel::new(cfg);
+    check_spec(&args, "paxos-spec", cfg, SpecModel::new(cfg), only)
+}
+
+/// Runs a spec's invariants and examples on stateright's checker (stopping at the first
+/// violation, shortest traces) and prints the report: the part both specs share.
+fn check_spec<M, C: serde::Serialize>(
+    args: &SpecArgs,
+    name: &str,
+    cfg: C,
+    model: M,
+    only: impl Fn(&'static str) -> M,
+) -> Result<ExitCode, Usage>
+where
+    M: stateright::Model + Clone + Send + Sync + 'static,
+    M::State: std::hash::Hash + std::fmt::Debug + Clone + PartialEq + Send + Sync + 'static,
+    M::Action: std::fmt::Debug + Clone + PartialEq + Send + Sync + 'static,
+{
     let opts = RunOptions {
         threads: args.threads,
         strategy: args.search,
@@ -550,13 +576,12 @@ pub fn spec(args: SpecArgs) -> Result<ExitCode, Usage> {
         stop_at_violation: true,
     };
     let report = run::check(
-        "paxos-spec",
+        name,
         serde_json::to_value(cfg).expect("config serializes"),
-        SpecModel::new(cfg),
+        model,
         &opts,
-        |_| SpecModel::new(cfg),
+        only,
         |m, p| {
-            use stateright::Model;
             p.clone()
                 .into_actions()
                 .iter()
@@ -577,11 +602,18 @@ fn multipaxos_smr(args: &SpecArgs) -> Result<ExitCode, Usage> {
             "--refines-voting applies to the paxos spec, not to multipaxos-smr".into(),
         ));
     }
+    if args.acceptors.is_some() || args.values.is_some() {
+        return Err(Usage(
+            "--acceptors and --values are constants of the paxos spec; multipaxos-smr takes \
+             --replicas, --writes, --reads"
+                .into(),
+        ));
+    }
     let max_ballot = args.max_ballot.unwrap_or(2);
     let cfg = SmrConfig {
-        replicas: args.replicas,
-        writes: args.writes,
-        reads: args.reads,
+        replicas: args.replicas.unwrap_or(3),
+        writes: args.writes.unwrap_or(1),
+        reads: args.reads.unwrap_or(1),
         max_ballot: u8::try_from(max_ballot)
             .map_err(|_| Usage(format!("--max-ballot {max_ballot}: between 2 and 255")))?,
     };
@@ -590,30 +622,8 @@ fn multipaxos_smr(args: &SpecArgs) -> Result<ExitCode, Usage> {
     if !args.json {
         println!("Checking MultiPaxos.tla (tlaplus/Examples, MultiPaxos-SMR), ported: {cfg}");
     }
-    let opts = RunOptions {
-        threads: args.threads,
-        strategy: args.search,
-        symmetry: None,
-        progress: !args.json,
-        shortest: true,
-        stop_at_violation: true,
-    };
-    let report = run::check(
-        "multipaxos-smr",
-        serde_json::to_value(cfg).expect("config serializes"),
-        MultiPaxosSmr::new(cfg),
-        &opts,
-        move |name| MultiPaxosSmr::new(cfg).only(name),
-        |_, p| {
-            p.clone()
-                .into_actions()
-                .iter()
-                .enumerate()
-                .map(|(i, a)| format!("{}. {a:?}", i + 1))
-                .collect()
-        },
-    );
-    finish(&report, args.json)
+    let only = move |name| MultiPaxosSmr::new(cfg).only(name);
+    check_spec(args, "multipaxos-smr", cfg, MultiPaxosSmr::new(cfg), only)
 }
 
 /// `paxos spec --refines-voting`: every step of the Paxos spec against Lamport's Voting spec.
