@@ -6,9 +6,37 @@
 //! borrowed, which tells the checker the step changed nothing without comparing states. A
 //! composite actor keeps that property by projecting the `Cow` onto the part a role owns and
 //! writing the part back only when the role made it owned.
+//!
+//! A process that runs several roles delivers the messages a role sends to its own process
+//! within the same step ([`settle`]), the way a function call would: written once for every
+//! protocol's merged node.
 
-use stateright::actor::{Actor, Out};
+use stateright::actor::{Actor, Command, Id, Out};
 use std::borrow::Cow;
+use std::collections::VecDeque;
+
+/// One role of a protocol's actor `A` (a proposer, an acceptor, a learner, a leader): what a
+/// process that runs several roles composes. A role owns a part of the process's state and a
+/// part of its durable record; the actor saves the record before the step's messages.
+pub trait Role<A: Actor> {
+    /// The role's state.
+    type State: Clone;
+    /// State after (re)start from the last saved record.
+    fn restore(&self, storage: &Option<A::Storage>) -> Self::State;
+    /// (Re)start: the restored state plus whatever the role does on its own at start.
+    fn start(&self, storage: &Option<A::Storage>, o: &mut Out<A>) -> Self::State {
+        let _ = o;
+        self.restore(storage)
+    }
+    /// Writes the role's durable part of `state` into `storage`.
+    fn durable(&self, state: &Self::State, storage: &mut A::Storage);
+    /// Handles a message (ignoring those not meant for this role).
+    fn on_msg(&self, state: &mut Cow<Self::State>, src: Id, msg: &A::Msg, o: &mut Out<A>);
+    /// Handles a timer.
+    fn on_timeout(&self, state: &mut Cow<Self::State>, timer: A::Timer, o: &mut Out<A>) {
+        let _ = (state, timer, o);
+    }
+}
 
 /// Runs `f` on the part of `state` that `get` finds (nothing happens when it finds none), and
 /// writes the part back with `put` only if `f` changed it.
@@ -39,6 +67,52 @@ pub fn save_first<A: Actor>(record: A::Storage, o: &mut Out<A>) {
     saved.save(record);
     saved.append(o);
     *o = saved;
+}
+
+/// Routes one step's output of a process `id` that runs several roles: a message to itself is
+/// handed back to `dispatch` (every role of the process, within the same step, in order, until
+/// none is left) unless `loopback` is set, in which case it goes through the network like any
+/// other; everything else goes to the actor's output `o`.
+pub fn settle<A: Actor>(
+    id: Id,
+    loopback: bool,
+    step: Out<A>,
+    o: &mut Out<A>,
+    mut dispatch: impl FnMut(Id, &A::Msg, &mut Out<A>),
+) {
+    let mut local = VecDeque::new();
+    route(id, loopback, step, &mut local, o);
+    while let Some(msg) = local.pop_front() {
+        let mut step = Out::new();
+        dispatch(id, &msg, &mut step);
+        route(id, loopback, step, &mut local, o);
+    }
+}
+
+/// Sends to self go to the local queue (unless `loopback`); everything else to `o`.
+fn route<A: Actor>(
+    id: Id,
+    loopback: bool,
+    step: Out<A>,
+    local: &mut VecDeque<A::Msg>,
+    o: &mut Out<A>,
+) {
+    for c in step {
+        match c {
+            Command::Send(dst, m) if dst == id && !loopback => local.push_back(m),
+            Command::Send(dst, m) => o.send(dst, m),
+            Command::SetTimer(t, r) => o.set_timer(t, r),
+            Command::CancelTimer(t) => o.cancel_timer(t),
+            Command::Save(s) => o.save(s),
+            Command::ChooseRandom(k, v) => {
+                if v.is_empty() {
+                    o.remove_random(k)
+                } else {
+                    o.choose_random(k, v)
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

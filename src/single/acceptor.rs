@@ -15,8 +15,9 @@
 //! promise it made. The seeded bug [`Bug::AcceptorForgets`] breaks exactly that.
 
 use super::msg::{Bug, Msg, Storage, Value};
-use super::{Out1, Role};
+use super::{Out1, Role, SingleActor};
 use crate::ballot::Ballot;
+use crate::quorum::{may_accept, may_promise};
 use serde::{Deserialize, Serialize};
 use stateright::actor::Id;
 use std::borrow::Cow;
@@ -54,7 +55,7 @@ pub struct AcceptorState {
     pub accepted: Option<(Ballot, Value)>,
 }
 
-impl Role for Acceptor {
+impl Role<SingleActor> for Acceptor {
     type State = AcceptorState;
 
     fn restore(&self, storage: &Option<Storage>) -> AcceptorState {
@@ -88,7 +89,7 @@ impl Acceptor {
     /// Phase 1b: promise a ballot higher than any promised, reporting the last vote; refuse a
     /// lower one with `Nack` (when on).
     fn on_prepare(&self, state: &mut Cow<AcceptorState>, src: Id, b: Ballot, o: &mut Out1) {
-        if state.promised.is_none_or(|p| b > p) {
+        if may_promise(state.promised, b) {
             state.to_mut().promised = Some(b);
             o.send(src, Msg::Promise(b, state.accepted));
         } else if self.repromise && state.promised == Some(b) {
@@ -108,7 +109,7 @@ impl Acceptor {
         v: Value,
         o: &mut Out1,
     ) {
-        let allowed = state.promised.is_none_or(|p| b >= p) || self.bug == Bug::AcceptBelowPromise;
+        let allowed = may_accept(state.promised, b) || self.bug == Bug::AcceptBelowPromise;
         if !allowed {
             if self.nacks {
                 o.send(src, Msg::Nack(b, state.promised.unwrap_or_default()));

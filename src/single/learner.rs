@@ -14,7 +14,7 @@
 //! learner does not know yet ("unknown", not "nothing is chosen": another learner may know).
 
 use super::msg::{quorum, AcceptorSet, Bug, Msg, Storage, Value};
-use super::{Out1, Role};
+use super::{Out1, Role, SingleActor};
 use crate::ballot::Ballot;
 use serde::{Deserialize, Serialize};
 use stateright::actor::Id;
@@ -38,7 +38,7 @@ pub struct LearnerState {
     pub votes: Vec<(Ballot, Value, AcceptorSet)>,
 }
 
-impl Role for Learner {
+impl Role<SingleActor> for Learner {
     type State = LearnerState;
 
     fn restore(&self, storage: &Option<Storage>) -> LearnerState {

@@ -41,27 +41,9 @@ use std::borrow::Cow;
 /// The output buffer every role writes to.
 pub type Out1 = Out<SingleActor>;
 
-/// What each protocol role implements; [`Node`] composes roles through this trait.
-pub trait Role {
-    /// The role's state.
-    type State: Clone;
-    /// State after (re)start from the last saved storage.
-    fn restore(&self, storage: &Option<Storage>) -> Self::State;
-    /// (Re)start: the restored state plus whatever the role does on its own at start (only a
-    /// leading proposer does anything: it prepares ahead).
-    fn start(&self, storage: &Option<Storage>, o: &mut Out1) -> Self::State {
-        let _ = o;
-        self.restore(storage)
-    }
-    /// Writes the role's durable part of `state` into `storage`.
-    fn durable(&self, state: &Self::State, storage: &mut Storage);
-    /// Handles a message (ignoring those not meant for this role).
-    fn on_msg(&self, state: &mut Cow<Self::State>, src: Id, msg: &Msg, o: &mut Out1);
-    /// Handles a timer.
-    fn on_timeout(&self, state: &mut Cow<Self::State>, timer: Timer, o: &mut Out1) {
-        let _ = (state, timer, o);
-    }
-}
+/// What each protocol role implements ([`crate::actor_kit::Role`] over this protocol's actor);
+/// [`Node`] composes roles through it.
+pub use crate::actor_kit::Role;
 
 /// The single actor type of single-decree Paxos models and the runtime.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

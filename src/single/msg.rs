@@ -7,7 +7,7 @@
 //! client's request and answer; `Query` / `Learned` are the client's question to a learner.
 
 use crate::ballot::Ballot;
-use itertools::Itertools;
+pub use crate::quorum::AcceptorSet;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -283,45 +283,7 @@ pub fn quorum(n: usize, bug: Bug) -> usize {
     if bug == Bug::MinorityQuorum {
         (n / 2).max(1)
     } else {
-        n / 2 + 1
-    }
-}
-
-/// A set of acceptors, as a bitmask over their index in the configuration's acceptor list.
-/// Small and canonical: it keeps the checked state compact.
-#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct AcceptorSet(pub u64);
-
-impl AcceptorSet {
-    /// Adds acceptor `index`; returns whether it was new.
-    pub fn insert(&mut self, index: usize) -> bool {
-        let bit = 1u64 << index;
-        let new = self.0 & bit == 0;
-        self.0 |= bit;
-        new
-    }
-    /// Number of acceptors in the set.
-    pub fn len(self) -> usize {
-        self.0.count_ones() as usize
-    }
-    /// Whether the set is empty.
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether acceptor `index` is in the set.
-    pub fn contains(self, index: usize) -> bool {
-        self.0 & (1u64 << index) != 0
-    }
-}
-
-impl fmt::Debug for AcceptorSet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let members = (0..64).filter(|i| self.contains(*i));
-        write!(
-            f,
-            "{{{}}}",
-            members.format_with(",", |i, g| g(&format_args!("A{i}")))
-        )
+        crate::quorum::majority(n)
     }
 }
 
@@ -346,15 +308,5 @@ mod tests {
         }
         assert_eq!(Bug::parse("none"), Some(Bug::None));
         assert_eq!(Bug::parse("nope"), None);
-    }
-
-    #[test]
-    fn acceptor_set_counts_members() {
-        let mut s = AcceptorSet::default();
-        assert!(s.insert(2));
-        assert!(!s.insert(2));
-        assert!(s.insert(0));
-        assert_eq!(s.len(), 2);
-        assert_eq!(format!("{s:?}"), "{A0,A2}");
     }
 }

@@ -21,12 +21,11 @@ use super::acceptor::{Acceptor, AcceptorState};
 use super::learner::{Learner, LearnerState};
 use super::msg::{Msg, Storage, Timer};
 use super::proposer::{Proposer, ProposerState};
-use super::{Out1, Role};
-use crate::actor_kit::project;
+use super::{Out1, Role, SingleActor};
+use crate::actor_kit::{project, settle};
 use serde::{Deserialize, Serialize};
-use stateright::actor::{Command, Id};
+use stateright::actor::Id;
 use std::borrow::Cow;
-use std::collections::VecDeque;
 
 /// The roles a node runs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -55,7 +54,7 @@ pub struct NodeState {
 
 /// Runs `f` on one role's state (when the node runs that role), writing it back only if the
 /// role changed it ([`project`] onto a field).
-fn with_role<R: Role>(
+fn with_role<R: Role<SingleActor>>(
     role: &Option<R>,
     slot: impl FnOnce(&mut NodeState) -> &mut Option<R::State>,
     get: impl FnOnce(&NodeState) -> &Option<R::State>,
@@ -121,15 +120,11 @@ impl Node {
     }
 
     /// Routes a role's output, delivering messages to self locally (unless `loopback`) until
-    /// none are left.
+    /// none are left ([`settle`]).
     fn settle(&self, id: Id, state: &mut Cow<NodeState>, step: Out1, o: &mut Out1) {
-        let mut local = VecDeque::new();
-        self.route(id, step, &mut local, o);
-        while let Some((src, msg)) = local.pop_front() {
-            let mut step = Out1::new();
-            self.dispatch(state, src, &msg, &mut step);
-            self.route(id, step, &mut local, o);
-        }
+        settle(id, self.loopback, step, o, |src, msg, step| {
+            self.dispatch(state, src, msg, step)
+        });
     }
 
     fn dispatch(&self, state: &mut Cow<NodeState>, src: Id, msg: &Msg, step: &mut Out1) {
@@ -154,25 +149,5 @@ impl Node {
             state,
             |r, st| r.on_msg(st, src, msg, step),
         );
-    }
-
-    /// Sends to self go to the local queue; everything else to the actor's output.
-    fn route(&self, id: Id, step: Out1, local: &mut VecDeque<(Id, Msg)>, o: &mut Out1) {
-        for c in step {
-            match c {
-                Command::Send(dst, m) if dst == id && !self.loopback => local.push_back((id, m)),
-                Command::Send(dst, m) => o.send(dst, m),
-                Command::SetTimer(t, r) => o.set_timer(t, r),
-                Command::CancelTimer(t) => o.cancel_timer(t),
-                Command::Save(s) => o.save(s),
-                Command::ChooseRandom(k, v) => {
-                    if v.is_empty() {
-                        o.remove_random(k)
-                    } else {
-                        o.choose_random(k, v)
-                    }
-                }
-            }
-        }
     }
 }

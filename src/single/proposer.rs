@@ -54,7 +54,7 @@
 //! prepares again with a new ballot (its round is durable).
 
 use super::msg::{quorum, AcceptorSet, Bug, Msg, Storage, Timer, Value};
-use super::{Out1, Role};
+use super::{Out1, Role, SingleActor};
 use crate::ballot::Ballot;
 use serde::{Deserialize, Serialize};
 use stateright::actor::Id;
@@ -237,7 +237,7 @@ impl Proposer {
     }
 }
 
-impl Role for Proposer {
+impl Role<SingleActor> for Proposer {
     type State = ProposerState;
 
     fn restore(&self, storage: &Option<Storage>) -> ProposerState {
