@@ -1,6 +1,8 @@
 //! The checked claims: model configurations, their properties, and the checkers.
 //!
 //! * [`single`]: single-decree Paxos, its configurations and properties.
+//! * [`multi`]: Multi-Paxos, its configurations and properties.
+//! * [`network`]: the network semantics explored, by name.
 //! * [`bugs`]: the seeded bugs and the configuration that exposes each.
 //! * [`liveness`]: a sound "eventually" checker (stateright's is not).
 //! * [`fairness`]: fair cycles, for liveness under fair loss and finitely many crashes.
@@ -21,6 +23,8 @@ pub mod claims;
 pub mod fairness;
 pub mod harness;
 pub mod liveness;
+pub mod multi;
+pub mod network;
 pub mod run;
 pub mod search;
 pub mod single;

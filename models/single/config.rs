@@ -21,33 +21,7 @@ crate::names::names!(Merge {
     AcceptorLearner => "acceptor-learner",
 });
 
-/// The network semantics explored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NetworkKind {
-    /// FIFO per directed pair of actors.
-    Ordered,
-    /// Any order, each message delivered at most once.
-    UnorderedNonduplicating,
-    /// Any order, any message may be delivered again.
-    UnorderedDuplicating,
-}
-
-crate::names::names!(NetworkKind {
-    Ordered => "ordered",
-    UnorderedNonduplicating => "unordered_nonduplicating",
-    UnorderedDuplicating => "unordered_duplicating",
-});
-
-impl NetworkKind {
-    pub(super) fn network(self) -> Network<Msg> {
-        match self {
-            NetworkKind::Ordered => Network::new_ordered([]),
-            NetworkKind::UnorderedNonduplicating => Network::new_unordered_nonduplicating([]),
-            NetworkKind::UnorderedDuplicating => Network::new_unordered_duplicating([]),
-        }
-    }
-}
+pub use crate::models::network::NetworkKind;
 
 /// Every knob of a single-decree model.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]

@@ -71,7 +71,6 @@ use crate::single::{quorum, Bug, Client, ClientPhase, Msg, Node, Phase, SingleAc
 use serde::Serialize;
 use stateright::actor::{
     model_timeout, ActorModel, ActorModelAction, ActorModelState, Envelope, Id, LossyNetwork,
-    Network,
 };
 use stateright::{Expectation, Model, Path, Property};
 use std::collections::{BTreeMap, BTreeSet};

@@ -4,6 +4,7 @@
 //! missing, 2 on bad usage (with a pointer to `--help`).
 //!
 //! * [`model`]: the checker commands (`check`, `liveness`, `explore`, `spec`).
+//! * [`multi`]: the checker commands for Multi-Paxos (`paxos check multi`, ...).
 //! * [`runtime`]: the commands that run or talk to real nodes (`new-cluster`, `node`,
 //!   `cluster`, `propose`, `learn`, `status`).
 //! * [`bench`](mod@bench): `paxos bench ...`, which calls the measurements in [`crate::bench`].
@@ -12,6 +13,7 @@ pub mod bench;
 pub mod checked;
 pub mod choices;
 pub mod model;
+pub mod multi;
 pub mod runtime;
 
 use bench::BenchCommand;
@@ -30,6 +32,16 @@ pub enum Protocol {
     /// Single-decree Paxos.
     #[default]
     Single,
+    /// Multi-Paxos: the replicated log and key-value store (checker commands only so far).
+    Multi,
+}
+
+/// The usage error of a runtime command given `multi`: Multi-Paxos runs in the checker only.
+fn model_only(command: &str) -> ExitCode {
+    usage_exit(Usage(format!(
+        "`paxos {command} multi`: Multi-Paxos runs in the checker only so far (`paxos check \
+         multi`, `paxos explore multi`, `paxos liveness multi`); the runtime runs `single`"
+    )))
 }
 
 /// A usage error: printed with a pointer to `--help`, exit code 2.
@@ -113,27 +125,25 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // Each protocol word routes to that protocol's implementation of the command.
     let result = match cli.command {
-        Command::Check(a) => match a.protocol {
-            Protocol::Single => model::check(a),
-        },
-        Command::Liveness(a) => match a.protocol {
-            Protocol::Single => model::liveness(a),
-        },
-        Command::Explore(a) => match a.protocol {
-            Protocol::Single => model::explore(a),
-        },
+        Command::Check(a) => model::check(a),
+        Command::Liveness(a) => model::liveness(a),
+        Command::Explore(a) => model::explore(a),
         Command::Spec(a) => model::spec(a),
         Command::NewCluster(a) => match a.protocol {
             Protocol::Single => return new_cluster_main(a),
+            Protocol::Multi => return model_only("new-cluster"),
         },
         Command::Node(a) => match a.protocol {
             Protocol::Single => return node_main(a),
+            Protocol::Multi => return model_only("node"),
         },
         Command::Status(a) => match a.protocol {
             Protocol::Single => return status_main(a),
+            Protocol::Multi => return model_only("status"),
         },
         Command::Cluster(a) => match a.protocol {
             Protocol::Single => return cluster_main(a),
+            Protocol::Multi => return model_only("cluster"),
         },
         Command::Propose(a) => return propose_main(a),
         Command::Learn(a) => return learn_main(a),

@@ -78,85 +78,85 @@ pub struct ModelArgs {
     pub(super) config: Option<String>,
     /// Number of proposers (ignored with --merge all).
     #[arg(long)]
-    proposers: Option<usize>,
+    pub(super) proposers: Option<usize>,
     /// Number of acceptors (nodes with --merge all / acceptor-learner); at least 3.
     #[arg(long)]
-    acceptors: Option<usize>,
+    pub(super) acceptors: Option<usize>,
     /// Number of learners (ignored when learners are merged).
     #[arg(long)]
-    learners: Option<usize>,
+    pub(super) learners: Option<usize>,
     /// Role placement.
     #[arg(long)]
-    merge: Option<Merge>,
+    pub(super) merge: Option<Merge>,
     /// How learners learn: votes (acceptors notify learners), proposer (the proposer informs
     /// them with Chosen; a merged learner also counts the votes its node sees) or chosen (from
     /// Chosen only).
     #[arg(long)]
-    learn: Option<LearnMode>,
+    pub(super) learn: Option<LearnMode>,
     /// Number of clients; client i proposes value i+1.
     #[arg(long)]
-    clients: Option<usize>,
+    pub(super) clients: Option<usize>,
     /// Network.
     #[arg(long)]
-    network: Option<NetworkKind>,
+    pub(super) network: Option<NetworkKind>,
     /// Messages may be lost (--lossy, or --lossy false).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
-    lossy: Option<bool>,
+    pub(super) lossy: Option<bool>,
     /// Bound on simultaneously crashed actors (clients never crash).
     #[arg(long)]
-    max_crashes: Option<usize>,
+    pub(super) max_crashes: Option<usize>,
     /// Only acceptors crash (--crash-acceptors-only, or ... false); otherwise any protocol actor.
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
-    crash_acceptors_only: Option<bool>,
+    pub(super) crash_acceptors_only: Option<bool>,
     /// Client retry timers (--client-retry, or --client-retry false).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
-    client_retry: Option<bool>,
+    pub(super) client_retry: Option<bool>,
     /// Proposer retry timers (--timers, or --timers false).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
-    timers: Option<bool>,
+    pub(super) timers: Option<bool>,
     /// Highest round a proposer may start (bounds the model).
     #[arg(long)]
-    max_round: Option<u32>,
+    pub(super) max_round: Option<u32>,
     /// Bound on distinct ballots started across proposers (0: no bound beyond --max-round).
     #[arg(long)]
-    max_ballots: Option<usize>,
+    pub(super) max_ballots: Option<usize>,
     /// Acceptors answer refusals with Nack (--nacks, or --nacks false).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
-    nacks: Option<bool>,
+    pub(super) nacks: Option<bool>,
     /// Proposers restart at once on a Nack.
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
-    eager_retry: Option<bool>,
+    pub(super) eager_retry: Option<bool>,
     /// Acceptors answer a Prepare for the ballot they promised with a Promise again (an
     /// idempotent reply, safe with unique ballots; exposes `--bug shared-ballots`).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
-    repromise: Option<bool>,
+    pub(super) repromise: Option<bool>,
     /// The first proposer leads: it runs phase 1 at start, before any client asks (--leader,
     /// or --leader false).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
-    leader: Option<bool>,
+    pub(super) leader: Option<bool>,
     /// Merged nodes send messages to themselves through the network, as separate steps,
     /// instead of handling them within the step (--loopback, or --loopback false).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
-    loopback: Option<bool>,
+    pub(super) loopback: Option<bool>,
     /// A decided proposer announces Chosen to the learners again whenever a client proposes
     /// to it or queries its node (--catch-up, or --catch-up false).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
-    catch_up: Option<bool>,
+    pub(super) catch_up: Option<bool>,
     /// A proposer whose timer fires while its ballot was not refused retransmits the current
     /// phase at the same ballot, and acceptors answer retransmissions again; only a Nack opens
     /// a higher ballot (--retransmit, or --retransmit false; needs --nacks and --timers).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
-    retransmit: Option<bool>,
+    pub(super) retransmit: Option<bool>,
     /// A delivery the recipient ignores still takes the message out of the network, as on a
     /// real network (--consume-ignored, or ... false; non-duplicating network only; needed
     /// by liveness with timers that wait for their messages).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
-    consume_ignored: Option<bool>,
+    pub(super) consume_ignored: Option<bool>,
     /// Remove messages whose delivery has become a no-op from the network (default true;
     /// applied only without crashes and seeded bugs): `--prune-dead false` explores the full
     /// state space, for comparison.
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
-    prune_dead: Option<bool>,
+    pub(super) prune_dead: Option<bool>,
     /// Seed a known protocol bug (`--bug list` lists them).
     #[arg(long)]
     pub(super) bug: Option<String>,
@@ -164,36 +164,38 @@ pub struct ModelArgs {
 
 #[derive(Args)]
 pub struct CheckArgs {
-    /// The protocol: `single` (single-decree Paxos, the default and so far the only one).
+    /// The protocol: `single` (single-decree Paxos, the default) or `multi` (Multi-Paxos).
     #[arg(value_enum, default_value = "single")]
     pub protocol: Protocol,
     #[command(flatten)]
-    model: ModelArgs,
+    pub(super) model: ModelArgs,
+    #[command(flatten)]
+    pub(super) multi: super::multi::MultiArgs,
     /// Worker threads.
     #[arg(long, default_value_t = 2)]
-    threads: usize,
+    pub(super) threads: usize,
     /// Search order: dfs (depth-first; little memory), bfs (breadth-first; keeps every
     /// pending state in memory; finds shallow violations first), or auto (bfs with --bug
     /// unless --symmetry, else dfs). Counterexamples are always re-searched with one-thread
     /// BFS.
     #[arg(long, default_value = "auto")]
-    search: CheckSearch,
+    pub(super) search: CheckSearch,
     /// Print one JSON object instead of text.
     #[arg(long)]
-    json: bool,
+    pub(super) json: bool,
     /// Explore everything even after a property is violated (default: stop at the first).
     #[arg(long)]
-    keep_going: bool,
+    pub(super) keep_going: bool,
     /// Symmetry reduction over acceptors: explore one state per orbit under permutations of
     /// acceptor ids (DFS only). Sound, and accepted, only with separate roles (--merge none,
     /// e.g. --config roles or faults); see models/symmetry.rs. `refines-spec` still walks the
     /// full graph.
     #[arg(long)]
-    symmetry: bool,
+    pub(super) symmetry: bool,
     /// Skip the `refines-spec` check (every edge of the actor model is a step of the abstract
     /// spec or a stutter), which runs for separate-role configurations that record phase 1.
     #[arg(long)]
-    no_refinement: bool,
+    pub(super) no_refinement: bool,
 }
 
 /// `paxos check --search`: an order, or the default that depends on the other flags.
@@ -209,65 +211,97 @@ pub enum CheckSearch {
 
 #[derive(Args)]
 pub struct LivenessArgs {
-    /// The protocol: `single` (single-decree Paxos, the default and so far the only one).
+    /// The protocol: `single` (single-decree Paxos, the default) or `multi` (Multi-Paxos).
     #[arg(value_enum, default_value = "single")]
     pub protocol: Protocol,
+    #[command(flatten)]
+    pub(super) multi: super::multi::MultiArgs,
     /// A shipped claim: no-failure (the default when no model flag is given),
     /// leader-progress, duelling-proposers, impatient-timers, learners-learn, runtime-clients;
     /// `--claim list` lists them. A claim fixes its
     /// model, assumption and bound; the other flags make your own claim instead.
     #[arg(long)]
-    claim: Option<String>,
+    pub(super) claim: Option<String>,
     #[command(flatten)]
-    model: ModelArgs,
+    pub(super) model: ModelArgs,
     /// What must eventually hold (your own claim): clients-decided (every client got the
     /// decision, the default), value-chosen, or learners-learned (every learner learned the
     /// decision).
     #[arg(long)]
-    goal: Option<Goal>,
+    pub(super) goal: Option<Goal>,
     /// Timers may fire at any moment (stateright's default semantics) instead of only when no
     /// message can be delivered (timeouts longer than message delays, the "no failure"
     /// assumption; it also excludes loss and crashes).
     #[arg(long, conflicts_with = "assumption")]
-    unfair: bool,
+    pub(super) unfair: bool,
     /// The assumption of your own claim: no-failure (the default; see above),
     /// timers-any-time (= --unfair), or leader-fair-loss (only the first proposer's and the
     /// clients' timers fire, each only when none of its own messages can still be delivered
     /// with an effect; loss, duplication and crashes as configured, with fair loss, no message
     /// in flight forever and finitely many crashes; needs separate roles).
     #[arg(long)]
-    assumption: Option<Assumption>,
+    pub(super) assumption: Option<Assumption>,
     /// With leader-fair-loss: report any goal-free cycle as a livelock, fair or not (shows
     /// what the fairness conditions exclude).
     #[arg(long)]
-    ignore_fairness: bool,
+    pub(super) ignore_fairness: bool,
     /// A state where more than N ballots reached phase 2 and can no longer be chosen is a
     /// frontier state (0: no bound); this is how duelling proposers show in a finite model.
     /// Every bound that removes behaviour is a cut like this one: past --max-ballots, and a
     /// proposer at --max-round that would start a higher ballot (timer fired, or refused with
     /// --eager-retry); a goal-free run into a cut is "holds up to the bound", never "holds".
     #[arg(long, value_name = "N")]
-    max_destroyed: Option<usize>,
+    pub(super) max_destroyed: Option<usize>,
     /// Print one JSON object instead of text.
     #[arg(long)]
-    json: bool,
+    pub(super) json: bool,
 }
 
 #[derive(Args)]
 pub struct ExploreArgs {
-    /// The protocol: `single` (single-decree Paxos, the default and so far the only one).
+    /// The protocol: `single` (single-decree Paxos, the default) or `multi` (Multi-Paxos).
     #[arg(value_enum, default_value = "single")]
     pub protocol: Protocol,
     #[command(flatten)]
-    model: ModelArgs,
+    pub(super) model: ModelArgs,
+    #[command(flatten)]
+    pub(super) multi: super::multi::MultiArgs,
     /// Address to serve the explorer on.
     #[arg(long, default_value = "127.0.0.1:3000")]
-    addr: String,
+    pub(super) addr: String,
 }
 
 impl ModelArgs {
+    /// The single-decree-only flags given, by name (refused for `multi`).
+    pub(super) fn single_only_given(&self) -> Vec<&'static str> {
+        [
+            (self.proposers.is_some(), "--proposers"),
+            (self.acceptors.is_some(), "--acceptors"),
+            (self.learners.is_some(), "--learners"),
+            (self.merge.is_some(), "--merge"),
+            (self.learn.is_some(), "--learn"),
+            (
+                self.crash_acceptors_only.is_some(),
+                "--crash-acceptors-only",
+            ),
+            (self.timers.is_some(), "--timers"),
+            (self.max_ballots.is_some(), "--max-ballots"),
+            (self.nacks.is_some(), "--nacks"),
+            (self.eager_retry.is_some(), "--eager-retry"),
+            (self.repromise.is_some(), "--repromise"),
+            (self.leader.is_some(), "--leader"),
+            (self.loopback.is_some(), "--loopback"),
+            (self.catch_up.is_some(), "--catch-up"),
+            (self.retransmit.is_some(), "--retransmit"),
+            (self.consume_ignored.is_some(), "--consume-ignored"),
+        ]
+        .into_iter()
+        .filter_map(|(given, name)| given.then_some(name))
+        .collect()
+    }
+
     /// Whether any flag that shapes the model was given.
-    fn any_given(&self) -> bool {
+    pub(super) fn any_given(&self) -> bool {
         self.config.is_some()
             || self.proposers.is_some()
             || self.acceptors.is_some()
@@ -374,6 +408,10 @@ impl ModelArgs {
 }
 
 pub fn check(args: CheckArgs) -> Result<ExitCode, Usage> {
+    if args.protocol == Protocol::Multi {
+        return super::multi::check(args);
+    }
+    args.multi.refuse_for_single()?;
     if args.model.bug.as_deref() == Some("list") {
         checked::print_bugs::<Single>();
         return Ok(ExitCode::SUCCESS);
@@ -724,6 +762,10 @@ fn print_voting_refinement(r: &crate::specs::voting_refinement::VotingRefinement
 }
 
 pub fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
+    if args.protocol == Protocol::Multi {
+        return super::multi::liveness(args);
+    }
+    args.multi.refuse_for_single()?;
     if args.claim.as_deref() == Some("list") {
         checked::print_claims::<Single>();
         return Ok(ExitCode::SUCCESS);
@@ -794,5 +836,9 @@ fn claim_from_args(args: &LivenessArgs) -> Result<crate::models::claims::Claim, 
 }
 
 pub fn explore(args: ExploreArgs) -> Result<ExitCode, Usage> {
+    if args.protocol == Protocol::Multi {
+        return super::multi::explore(args);
+    }
+    args.multi.refuse_for_single()?;
     checked::explore::<Single>(args.model.config()?, &args.addr)
 }
