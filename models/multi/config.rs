@@ -17,12 +17,18 @@ pub struct MultiConfig {
     /// Whether messages may be lost (explicit drops; on a duplicating network a message may
     /// stay undelivered forever already, so no drops are added there).
     pub lossy: bool,
-    /// Bound on simultaneously crashed replicas (clients never crash).
+    /// Bound on crashes in a run (clients never crash). Each crashed replica may recover; a
+    /// recovered one does not crash again beyond the bound. (A bound on *simultaneous* crashes
+    /// alone would let crash-recovery cycles pile up undelivered messages without end.)
     pub max_crashes: usize,
-    /// Whether replicas have election timers (a replica may stand for leader at any time).
-    pub election: bool,
+    /// Replicas `R1..=Rn` have election timers (each may stand for leader at any time); `R0`
+    /// leads at start and does not stand again once deposed. `0`: no leader change.
+    pub candidates: usize,
     /// Whether clients retry (the same command, at the next replica) when no answer comes.
     pub client_retry: bool,
+    /// Most retries per operation and client (a bound: on a non-duplicating network every
+    /// retry is a new message).
+    pub max_retries: u32,
     /// Whether the leader sends heartbeats (with the commit index; a follower that misses
     /// decided slots asks for them). On a non-duplicating network each heartbeat is a new
     /// message, so the model would be infinite: meant for duplicating networks.
@@ -96,8 +102,9 @@ impl MultiConfig {
             network: NetworkKind::UnorderedNonduplicating,
             lossy: false,
             max_crashes: 0,
-            election: false,
+            candidates: 0,
             client_retry: false,
+            max_retries: 1,
             heartbeat: false,
             max_round: 1,
             max_slots: 2,
@@ -109,34 +116,41 @@ impl MultiConfig {
         Some(match name {
             // One stable leader, no failure, 2 clients with one write each.
             "basic" => basic,
-            // Each client a write and then a read or a `cas`: 4 operations, 4 slots.
+            // Client 0 writes and then reads, client 1 writes: 3 operations, 3 slots.
             "two-ops" => MultiConfig {
-                ops: workload(2, 2),
-                max_slots: 4,
+                ops: vec![workload(1, 2).remove(0), workload(2, 1).remove(1)],
+                max_slots: 3,
                 ..basic
             },
-            // Any replica may stand for leader (one round each), clients retry.
+            // R1 may stand for leader (one round) while R0 leads; 1 client, which retries once
+            // per operation.
             "leader-change" => MultiConfig {
-                election: true,
+                ops: workload(1, 1),
+                candidates: 1,
                 client_retry: true,
-                max_round: 1,
                 ..basic
             },
-            // `leader-change` on a duplicating network with heartbeats.
+            // A stable leader on a duplicating network with heartbeats; the client retries.
             "duplicating" => MultiConfig {
+                ops: workload(1, 1),
                 network: NetworkKind::UnorderedDuplicating,
                 heartbeat: true,
-                ..Self::named("leader-change").unwrap()
+                client_retry: true,
+                ..basic
             },
-            // `leader-change` with loss on a non-duplicating network.
+            // A stable leader, messages may be lost; the client retries.
             "lossy" => MultiConfig {
+                ops: workload(1, 1),
                 lossy: true,
-                ..Self::named("leader-change").unwrap()
+                client_retry: true,
+                ..basic
             },
-            // `leader-change` with one replica crashed at a time.
+            // One replica crash (and recovery) in a run; the client retries.
             "crash" => MultiConfig {
+                ops: workload(1, 1),
                 max_crashes: 1,
-                ..Self::named("leader-change").unwrap()
+                client_retry: true,
+                ..basic
             },
             _ => return None,
         })
@@ -160,6 +174,14 @@ impl MultiConfig {
             return Err(
                 "--window, --max-batch, --max-slots and --max-round must be at least 1".into(),
             );
+        }
+        if self.candidates >= self.replicas {
+            return Err(format!(
+                "--candidates {}: at most {} (R1..R{}; R0 leads first)",
+                self.candidates,
+                self.replicas - 1,
+                self.replicas - 1
+            ));
         }
         if self.heartbeat && self.network != NetworkKind::UnorderedDuplicating {
             return Err(
@@ -187,7 +209,10 @@ impl MultiConfig {
                         index: i as u32,
                         replicas: replicas.clone(),
                         lead: i == 0,
-                        election: self.election.then(|| timer.clone()).flatten(),
+                        election: (1..=self.candidates)
+                            .contains(&i)
+                            .then(|| timer.clone())
+                            .flatten(),
                         heartbeat: self.heartbeat.then(|| timer.clone()).flatten(),
                         window: self.window,
                         max_batch: self.max_batch,
@@ -210,6 +235,7 @@ impl MultiConfig {
                 ops: ops.clone(),
                 replicas: replicas.clone(),
                 retry: self.client_retry.then(|| timer.clone()).flatten(),
+                max_retries: Some(self.max_retries),
             })
         }));
         actors
@@ -224,15 +250,22 @@ impl MultiConfig {
             .map(|(i, o)| format!("C{i}: {}", o.iter().join(", ")))
             .join("; ");
         format!(
-            "{} replicas, clients [{ops}], {} network{}, crashes <= {}, election timers {}, \
+            "{} replicas, clients [{ops}], {} network{}, crashes <= {} per run, election timers {}, \
              client retries {}, heartbeats {}, rounds <= {}, slots <= {}, window {}, batch <= {}, \
              bug {}",
             self.replicas,
             self.network.name(),
             if self.lossy { " (lossy)" } else { "" },
             self.max_crashes,
-            on(self.election),
-            on(self.client_retry),
+            match self.candidates {
+                0 => "off".to_string(),
+                1 => "at R1".to_string(),
+                n => format!("at R1..R{n}"),
+            },
+            match self.client_retry {
+                true => format!("<= {} per operation", self.max_retries),
+                false => "off".into(),
+            },
             on(self.heartbeat),
             self.max_round,
             self.max_slots,

@@ -30,6 +30,8 @@ pub struct History {
     pub recovered: BTreeMap<u8, Slot>,
     /// Set once a recovered replica applied again every slot decided before it recovered.
     pub caught_up: bool,
+    /// Crashes so far (bounded by `max_crashes` per run).
+    pub crashes: u8,
     /// Set once a replica answered a retried request from its session table.
     pub answered_from_table: bool,
 }

@@ -178,6 +178,7 @@ impl MultiModel {
         s: &mut MultiModelState,
     ) {
         match action {
+            ActorModelAction::Crash(_) => s.history.crashes += 1,
             ActorModelAction::Recover(id) => {
                 let decided = {
                     let log = prev.history.chosen_log(self.cfg.replicas);
@@ -272,9 +273,11 @@ impl ActorHarness for MultiModel {
             && self.cfg.network != NetworkKind::Ordered
     }
 
-    /// Messages between replicas. Client messages are never removed.
+    /// Every message but a client's request. A reply or `NotLeader` the client ignores
+    /// answers an operation it has finished (it ignores nothing else), and it never goes
+    /// back; a request is not: the replica may answer it later from its session table.
     fn is_prunable(msg: &Msg) -> bool {
-        !matches!(msg, Msg::Request(_) | Msg::Reply(..) | Msg::NotLeader(..))
+        !matches!(msg, Msg::Request(_))
     }
 }
 
@@ -287,7 +290,7 @@ impl Model for MultiModel {
         for s in &mut states {
             self.observe(None, None, s);
             if self.prunes_dead_messages() {
-                self.prune_dead_messages(s);
+                self.prune_dead_messages(None, s);
             }
         }
         states
@@ -296,6 +299,9 @@ impl Model for MultiModel {
     fn actions(&self, state: &Self::State, actions: &mut Vec<Self::Action>) {
         self.inner.actions(state, actions);
         self.filter_actions(state, actions);
+        if usize::from(state.history.crashes) >= self.cfg.max_crashes {
+            actions.retain(|a| !matches!(a, ActorModelAction::Crash(_)));
+        }
     }
 
     fn next_state(&self, last: &Self::State, action: Self::Action) -> Option<Self::State> {
@@ -303,7 +309,7 @@ impl Model for MultiModel {
         self.canonicalize_network(&mut next);
         self.observe(Some(last), Some(&action), &mut next);
         if self.prunes_dead_messages() {
-            self.prune_dead_messages(&mut next);
+            self.prune_dead_messages(Some(last), &mut next);
         }
         Some(next)
     }
@@ -329,7 +335,7 @@ impl Model for MultiModel {
         Self::all_properties()
             .into_iter()
             .filter(|p| match p.name {
-                "leader-change-completes" => self.cfg.election,
+                "leader-change-completes" => self.cfg.candidates > 0,
                 "retry-answered-from-table" => self.cfg.client_retry,
                 "caught-up-after-crash" => self.cfg.max_crashes > 0,
                 _ => true,

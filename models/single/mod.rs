@@ -248,7 +248,7 @@ impl Model for SingleModel {
         for s in &mut states {
             self.observe(None, None, s);
             if self.prunes_dead_messages() {
-                self.prune_dead_messages(s);
+                self.prune_dead_messages(None, s);
             }
         }
         states
@@ -268,7 +268,7 @@ impl Model for SingleModel {
         self.canonicalize_network(&mut next);
         self.observe(Some(last), Some(&action), &mut next);
         if self.prunes_dead_messages() {
-            self.prune_dead_messages(&mut next);
+            self.prune_dead_messages(Some(last), &mut next);
         }
         Some(next)
     }

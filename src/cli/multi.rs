@@ -36,10 +36,13 @@ pub struct MultiArgs {
     /// [multi] Most commands per slot (batching).
     #[arg(long)]
     max_batch: Option<usize>,
-    /// [multi] Election timers: any replica may stand for leader at any time (--election, or
-    /// --election false).
-    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
-    election: Option<bool>,
+    /// [multi] Replicas R1..RN have election timers and may stand for leader at any time (R0
+    /// leads first); 0: no leader change.
+    #[arg(long)]
+    candidates: Option<usize>,
+    /// [multi] Most retries per client operation (with --client-retry).
+    #[arg(long)]
+    max_retries: Option<u32>,
     /// [multi] Leader heartbeats with the commit index (needs --network unordered_duplicating).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     heartbeat: Option<bool>,
@@ -59,8 +62,9 @@ impl MultiArgs {
         add(self.max_slots.is_some(), "--max-slots");
         add(self.window.is_some(), "--window");
         add(self.max_batch.is_some(), "--max-batch");
-        add(self.election.is_some(), "--election");
+        add(self.candidates.is_some(), "--candidates");
         add(self.heartbeat.is_some(), "--heartbeat");
+        add(self.max_retries.is_some(), "--max-retries");
         g
     }
 
@@ -127,7 +131,7 @@ pub fn config(model: &ModelArgs, multi: &MultiArgs) -> Result<MultiConfig, Usage
         )*};
     }
     overrides!(model; lossy, max_crashes, client_retry, max_round, prune_dead);
-    overrides!(multi; replicas, max_slots, window, max_batch, election, heartbeat);
+    overrides!(multi; replicas, max_slots, window, max_batch, candidates, heartbeat, max_retries);
     if let Some(n) = model.network {
         c.network = n;
     }

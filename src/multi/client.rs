@@ -26,6 +26,9 @@ pub struct Client {
     pub replicas: Vec<Id>,
     /// Retry timer range; `None` disables retries.
     pub retry: Option<Range<Duration>>,
+    /// Most retries per operation (`None`: no limit). A model bound: every retry of a
+    /// non-duplicating network is a new message, so unbounded retries make a model infinite.
+    pub max_retries: Option<u32>,
 }
 
 /// Client state.
@@ -35,6 +38,8 @@ pub struct ClientState {
     pub done: u32,
     /// The replica asked last, by index.
     pub target: u32,
+    /// Retries of the operation in progress (counted only under a retry limit).
+    pub retries: u32,
 }
 
 impl Client {
@@ -57,8 +62,10 @@ impl Client {
     fn send(&self, st: &ClientState, o: &mut Out2) {
         if let Some(cmd) = self.current(st) {
             o.send(self.replicas[st.target as usize], Msg::Request(cmd));
-            if let Some(r) = &self.retry {
-                o.set_timer(Timer::ClientRetry, r.clone());
+            match &self.retry {
+                Some(r) if self.may_retry(st) => o.set_timer(Timer::ClientRetry, r.clone()),
+                Some(_) => o.cancel_timer(Timer::ClientRetry),
+                None => {}
             }
         } else if self.retry.is_some() {
             o.cancel_timer(Timer::ClientRetry);
@@ -70,7 +77,9 @@ impl Client {
         let seq = state.done + 1;
         match *msg {
             Msg::Reply(s, _) if s == seq && self.current(state).is_some() => {
-                state.to_mut().done += 1;
+                let st = state.to_mut();
+                st.done += 1;
+                st.retries = 0;
                 self.send(state, o);
             }
             Msg::NotLeader(s, hint) if s == seq && self.current(state).is_some() => {
@@ -86,12 +95,22 @@ impl Client {
         }
     }
 
-    /// No answer in time: the same command to the next replica.
+    /// No answer in time: the same command to the next replica (within the retry limit).
     pub fn on_timeout(&self, state: &mut Cow<ClientState>, o: &mut Out2) {
-        if self.current(state).is_some() {
-            let n = self.replicas.len() as u32;
-            state.to_mut().target = (state.target + 1) % n;
-            self.send(state, o);
+        if self.current(state).is_none() || !self.may_retry(state) {
+            return;
         }
+        let n = self.replicas.len() as u32;
+        let st = state.to_mut();
+        st.target = (st.target + 1) % n;
+        if self.max_retries.is_some() {
+            st.retries += 1;
+        }
+        self.send(state, o);
+    }
+
+    /// Whether the retry limit allows another retry of the operation in progress.
+    pub fn may_retry(&self, st: &ClientState) -> bool {
+        self.max_retries.is_none_or(|m| st.retries < m)
     }
 }

@@ -22,9 +22,9 @@
 //!   `NotLeader` and that hint. A request that reached a deposed leader is dropped with its
 //!   queue: the client retries.
 //!
-//! A retried request the leader still has in its queue or in flight is not proposed again.
-//! One that was decided already may be proposed again (the leader does not keep the session
-//! table); the state machine applies it once ([`super::kv`]).
+//! A retried request the leader still has in its queue or in flight, or has seen decided, is
+//! not proposed again. One decided in a slot this leader has not learned yet may be proposed
+//! again; the state machine applies it once ([`super::kv`]).
 //!
 //! The highest round is durable, so a restarted replica never reuses a ballot. Rounds are
 //! bounded by `max_round` and slots by `max_slots` so that models stay finite.
@@ -106,6 +106,10 @@ pub struct LeaderState {
     pub decided_above: BTreeSet<Slot>,
     /// Commands waiting for a slot.
     pub queue: Vec<Cmd>,
+    /// Per client, the highest sequence number seen in a decided entry: a request at or
+    /// below it is decided already (its replica's learner answers it), so it is not proposed
+    /// again. Clients run one command at a time, so one number per client suffices.
+    pub decided_seq: BTreeMap<u64, u32>,
 }
 
 impl LeaderState {
@@ -142,6 +146,7 @@ impl Role<MultiActor> for Leader {
             decided: 0,
             decided_above: BTreeSet::new(),
             queue: Vec::new(),
+            decided_seq: BTreeMap::new(),
         }
     }
 
@@ -168,8 +173,10 @@ impl Role<MultiActor> for Leader {
             Msg::Prepare(b, _) | Msg::Accept(b, ..) | Msg::Heartbeat(b, _) => {
                 self.on_other_ballot(state, *b, o)
             }
-            Msg::Chosen(_, slot, _) => self.on_decided(state, [*slot], o),
-            Msg::Entries(entries) => self.on_decided(state, entries.iter().map(|e| e.0), o),
+            Msg::Chosen(_, slot, entry) => self.on_decided(state, [(*slot, entry)], o),
+            Msg::Entries(entries) => {
+                self.on_decided(state, entries.iter().map(|(s, e)| (*s, e)), o)
+            }
             _ => {}
         }
     }
@@ -389,9 +396,15 @@ impl Leader {
         }
     }
 
-    /// A client's command: queued while preparing or leading (unless it is queued or in
-    /// flight already), refused with the leader hint while following.
+    /// A client's command: left to the learner when known decided; queued while preparing or
+    /// leading (unless it is queued or in flight already); refused with the leader hint while
+    /// following.
     fn on_request(&self, state: &mut Cow<LeaderState>, src: Id, cmd: &Cmd, o: &mut Out2) {
+        let decided = state.decided_seq.get(&cmd.client) >= Some(&cmd.seq);
+        if decided && self.bug != Bug::NoDedup {
+            // Its replica's learner answers it (from the session table once applied).
+            return;
+        }
         let known = match &state.phase {
             Phase::Following(known) => {
                 let hint = known.map(|b| b.proposer).filter(|l| *l != self.index);
@@ -449,17 +462,24 @@ impl Leader {
         self.fill_window(st, o);
     }
 
-    /// Slots its replica learned are decided.
-    fn on_decided(
+    /// Entries its replica learned are decided: their slots, and their commands' sequence
+    /// numbers.
+    fn on_decided<'a>(
         &self,
         state: &mut Cow<LeaderState>,
-        slots: impl IntoIterator<Item = Slot>,
+        decided: impl IntoIterator<Item = (Slot, &'a Entry)>,
         o: &mut Out2,
     ) {
         let _ = o;
-        for slot in slots {
-            if !state.is_decided(slot) {
-                state.to_mut().mark_decided(slot);
+        for (slot, entry) in decided {
+            if state.is_decided(slot) {
+                continue;
+            }
+            let st = state.to_mut();
+            st.mark_decided(slot);
+            for c in entry.cmds() {
+                let seq = st.decided_seq.entry(c.client).or_default();
+                *seq = (*seq).max(c.seq);
             }
         }
     }
