@@ -38,53 +38,74 @@ pub const BUGS: [(Bug, &str); 6] = [
     ),
     (
         Bug::CommitBeforePersist,
-        "the leader counts its own vote before its acceptor cast and saved it",
+        "the leader counts its own vote before its acceptor cast and saved it (the save \
+         never happens)",
     ),
 ];
 
 /// The configuration and property for `bug`.
+///
+/// Most bugs need two clients and a leader change ([`bug_base`]); `no-dedup` needs a client
+/// whose retried write lands after its next write; `stale-leader-read` a write, then a read
+/// at a replica that believes it leads before it has applied the write. `gap-skip` breaks no safety
+/// property: the slot it skips stays undecided, so the log stops; the liveness claim
+/// `leader-crash` catches it (`paxos liveness multi --claim leader-crash --bug gap-skip`).
 pub fn case(bug: Bug) -> BugCase {
-    let lc = MultiConfig::named("leader-change").expect("exists");
     let with = |c: MultiConfig| MultiConfig { bug, ..c };
+    let t = |s: &str| -> Text { s.into() };
     match bug {
         Bug::None => BugCase {
-            config: lc,
+            config: bug_base(),
             property: None,
             note: "no bug",
         },
         Bug::SkipRecovery => BugCase {
-            config: with(lc),
+            config: with(bug_base()),
             property: Some("agreement"),
             note: "two entries chosen at one slot",
         },
         Bug::ApplyUncommitted => BugCase {
-            config: with(lc),
+            config: with(bug_base()),
             property: Some("replicas-agree"),
             note: "two replicas apply different entries at one slot",
         },
         Bug::NoDedup => BugCase {
-            config: with(lc),
+            config: with(MultiConfig {
+                ops: vec![vec![Op::Put(t("k"), t("1")), Op::Put(t("k"), t("2"))]],
+                client_retry: true,
+                max_slots: 3,
+                ..MultiConfig::named("basic").expect("exists")
+            }),
             property: Some("exactly-once"),
-            note: "a retried command takes effect twice",
+            note: "a retried write applied again after the client's next write",
         },
         Bug::StaleLeaderRead => BugCase {
             config: with(MultiConfig {
-                ops: workload(2, 2),
-                max_slots: 4,
-                ..lc
+                ops: workload(1, 2),
+                ..MultiConfig::named("leader-change").expect("exists")
             }),
             property: Some("linearizable"),
             note: "a read misses a write that completed before it",
         },
         Bug::GapSkip => BugCase {
-            config: with(lc),
-            property: Some("replicas-agree"),
-            note: "a slot left undecided",
+            config: with(crate::models::multi::claims::leader_crash_config()),
+            property: None,
+            note: "a slot left undecided: the log stops (liveness claim leader-crash)",
         },
         Bug::CommitBeforePersist => BugCase {
-            config: with(lc),
-            property: Some("replicas-agree"),
-            note: "an entry applied that a later leader overwrites",
+            config: with(MultiConfig::named("basic").expect("exists")),
+            property: Some("applied-is-chosen"),
+            note: "a write applied and acknowledged that only a minority of acceptors holds",
         },
+    }
+}
+
+/// Two clients with a write each, one slot, a leader change (`R1` may stand), one retry
+/// per operation.
+pub fn bug_base() -> MultiConfig {
+    MultiConfig {
+        ops: workload(2, 1),
+        max_slots: 1,
+        ..MultiConfig::named("leader-change").expect("exists")
     }
 }

@@ -25,7 +25,8 @@
 //! A state is cut off (a frontier state: "holds up to the bound", never "holds") where a bound
 //! removes behaviour: an election timer may fire (by the assumption) at a replica that has
 //! used its last round (`max_round`), or a leader has a command queued, room in its window and
-//! no slot left (`max_slots`).
+//! no slot left (`max_slots`), or a client would retry (by the assumption) but has used its
+//! retries (`max_retries`).
 
 use super::*;
 use crate::models::claim_report::{ClaimReport, Claimable};
@@ -65,15 +66,22 @@ pub fn claims() -> Vec<MultiClaim> {
             name: "leader-crash",
             description: "when the leader crashes at any moment and a majority stays up, a new \
                           leader is elected and every client operation completes",
-            config: MultiConfig {
-                max_crashes: 1,
-                max_slots: 3,
-                ..MultiConfig::named("leader-change").expect("exists")
-            },
+            config: leader_crash_config(),
             crash_leader: true,
             expect: "holds",
         },
     ]
+}
+
+/// The model of the claim `leader-crash`: `leader-change` with two clients, three slots (a
+/// new leader may need one more than the old used) and one crash.
+pub fn leader_crash_config() -> MultiConfig {
+    MultiConfig {
+        ops: workload(2, 1),
+        max_slots: 3,
+        max_crashes: 1,
+        ..MultiConfig::named("leader-change").expect("exists")
+    }
 }
 
 /// Every client got an answer to every operation.
@@ -128,7 +136,23 @@ impl ClaimModel {
     /// Which bound cuts `s` off, if one does.
     pub fn cut(&self, s: &MultiModelState) -> Option<String> {
         let cfg = &self.inner.cfg;
-        for a in self.allowed(s) {
+        let allowed = self.allowed(s);
+        let waits_for_client = !allowed.iter().any(|a| match a {
+            ActorModelAction::Deliver { .. } => self.inner.next_state(s, a.clone()).is_some(),
+            ActorModelAction::Timeout(_, Timer::Election) => true,
+            _ => false,
+        });
+        if cfg.client_retry && waits_for_client {
+            for (i, c) in self.inner.clients(s) {
+                if (c.done as usize) < cfg.ops[i].len() && c.retries >= cfg.max_retries {
+                    return Some(format!(
+                        "C{i} would retry, but has used its retries (max_retries {})",
+                        cfg.max_retries
+                    ));
+                }
+            }
+        }
+        for a in allowed {
             if let ActorModelAction::Timeout(id, Timer::Election) = a {
                 let i = usize::from(id);
                 if let Some(r) = s.actor_states[i].replica() {
@@ -243,8 +267,8 @@ impl Claimable for MultiClaim {
         writeln!(
             w,
             "  bounds:     cut where a replica would need a round above {} or a command a slot \
-             at or above {}",
-            self.config.max_round, self.config.max_slots
+             at or above {} or a client a retry above {}",
+            self.config.max_round, self.config.max_slots, self.config.max_retries
         )?;
         writeln!(w, "  expected:   {}", self.expect)
     }

@@ -261,11 +261,26 @@ pub fn liveness(args: LivenessArgs) -> Result<ExitCode, Usage> {
                         names.join(", ")
                     ))
                 })?;
-            if !args.multi.given().is_empty() || args.model.any_given() {
+            let bug = args.model.bug.clone();
+            let others = ModelArgs {
+                bug: None,
+                ..args.model.clone()
+            };
+            if !args.multi.given().is_empty() || others.any_given() {
                 return Err(Usage(
-                    "a Multi-Paxos claim fixes its model: give --claim alone".into(),
+                    "a Multi-Paxos claim fixes its model: give --claim alone (or with --bug, \
+                     to see the claim fail)"
+                        .into(),
                 ));
             }
+            let claim = match bug.as_deref() {
+                None => claim,
+                Some(b) => claim.with_bug(Bug::parse(b).ok_or_else(|| {
+                    Usage(format!(
+                        "unknown --bug '{b}'; `paxos check multi --bug list` lists the seeded bugs"
+                    ))
+                })?),
+            };
             Ok(checked::liveness(&claim, Default::default(), args.json))
         }
         None => Err(Usage(format!(
