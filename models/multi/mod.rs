@@ -9,9 +9,12 @@
 //!
 //! # Bounds
 //!
-//! The log has `max_slots` slots and each replica starts at most `max_round` rounds, so the
-//! model is finite; a client whose command finds no free slot is never answered, which the
-//! liveness claims name as a bound. Heartbeats are modelled only on a duplicating network
+//! The log has `max_slots` slots, each replica starts at most `max_round` rounds, a client
+//! retries at most `max_retries` times per operation and at most `max_crashes` crashes happen
+//! in a run, so the model is finite (on a non-duplicating network each retry and each
+//! restart's catch-up is a new message: without the last two bounds the model is infinite).
+//! A client whose command finds no free slot is never answered, which the liveness claims
+//! name as a bound. Heartbeats are modelled only on a duplicating network
 //! (where sending the same heartbeat again adds no state); elsewhere the model has no
 //! heartbeats, and an election timer may fire at any moment, which covers every timing of a
 //! heartbeat that would have re-armed it.
@@ -21,7 +24,9 @@
 //! As in single-decree Paxos ([`crate::models::single`]): without crashes and seeded bugs, a
 //! protocol message whose delivery is a no-op stays one (promises, votes and the decided log
 //! only grow), so the model removes it; `tests/dead_messages.rs` checks that premise on every
-//! edge of the unpruned models. Client messages are never removed.
+//! edge of the unpruned `basic`, `lossy` and one-slot `leader-change` models. A client's
+//! request is never removed (a replica may answer it later from its session table); a reply
+//! or `NotLeader` the client ignores is, since it answers an operation the client finished.
 
 pub mod bugs;
 pub mod claims;

@@ -1,4 +1,5 @@
-//! Checker benchmarks: `paxos bench bugs`, `paxos bench spec`, `paxos bench liveness`.
+//! Checker benchmarks: `paxos bench bugs`, `paxos bench spec`, `paxos bench liveness`,
+//! `paxos bench check multi`.
 //!
 //! Speed and memory are measured here, never asserted in tests: this machine is shared and
 //! noisy, so every figure is the median of several runs made side by side in one process.
@@ -14,11 +15,14 @@
 //!   resident memory on a configuration given by flags (default: `compat` with 3 clients,
 //!   client retries and no dead-message pruning, where the claim holds: 7,652,017 states,
 //!   explored in about a minute; pruned, the same model has 68,422).
+//! * `check multi`: the exhaustive check of a Multi-Paxos configuration (default: the largest
+//!   pinned one, `leader-change`): unique states per second and peak memory per state.
 
 use std::time::{Duration, Instant};
 
 use crate::models::bugs::case;
 use crate::models::claims::{run_claim_with, Claim, ClaimOptions, Expect, Goal};
+use crate::models::multi::{MultiConfig, MultiModel};
 use crate::models::run::shortest_path;
 use crate::models::single::{SingleConfig, SingleModel};
 use crate::single::Bug;
@@ -332,5 +336,53 @@ pub fn print_liveness(cfg: SingleConfig) {
             peak as f64 / r.unique_states as f64,
             24.0 * (1u64 << 30) as f64 / (peak as f64 / r.unique_states as f64) / 1e6
         );
+    }
+}
+
+/// One exhaustive check of a Multi-Paxos model: unique states, total states and the time.
+pub fn time_check_multi(cfg: &MultiConfig, threads: usize) -> ((usize, usize), Duration) {
+    let start = Instant::now();
+    let c = MultiModel::new(cfg.clone())
+        .checker()
+        .threads(threads)
+        .spawn_dfs()
+        .join();
+    ((c.unique_state_count(), c.state_count()), start.elapsed())
+}
+
+/// Prints `paxos bench check multi`: the exhaustive check of `cfg` (every property, DFS),
+/// `runs` times: unique states, median and fastest time, unique states per second at the
+/// median, and peak resident memory per unique state.
+pub fn print_check_multi(name: &str, cfg: &MultiConfig, threads: usize, runs: usize) {
+    println!(
+        "Multi-Paxos model check, configuration `{name}`: {}",
+        cfg.summary()
+    );
+    println!("  every property, depth first, {threads} threads; median of {runs} runs");
+    let before = peak_rss_bytes();
+    let reset = reset_peak_rss();
+    let (times, (unique, total)) = repeat(runs, || time_check_multi(cfg, threads));
+    let peak = peak_rss_bytes();
+    let fastest = *times.iter().min().expect("runs > 0");
+    let med = median(times);
+    println!(
+        "  {unique} unique states, {total} states; median {}, fastest {}; {:.0} unique states/s \
+         at the median",
+        secs(med),
+        secs(fastest),
+        unique as f64 / med.as_secs_f64()
+    );
+    match (reset, peak) {
+        (true, Some(p)) => println!(
+            "  peak RSS {:.0} MB over the runs: {:.0} bytes per unique state (the whole \
+             process's high-water mark, reset before the runs, over the unique states)",
+            p as f64 / 1e6,
+            p as f64 / unique as f64
+        ),
+        _ => println!(
+            "  peak RSS: {} (could not reset the high-water mark; before the runs: {})",
+            peak.map_or("unknown".into(), |p| format!("{:.0} MB", p as f64 / 1e6)),
+            before.map_or("unknown".into(), |p| format!("{:.0} MB", p as f64 / 1e6))
+        ),
     }
 }

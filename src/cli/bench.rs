@@ -3,6 +3,7 @@
 use super::model::ModelArgs;
 use super::Usage;
 use crate::bench::runtime::{bench_main, BenchArgs};
+use crate::models::multi::{MultiConfig, CONFIG_NAMES};
 use crate::models::single::{NetworkKind, SingleConfig};
 use clap::Subcommand;
 use std::process::ExitCode;
@@ -28,6 +29,21 @@ pub enum BenchCommand {
         threads: usize,
         /// Runs (the median is reported).
         #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// The exhaustive check of a Multi-Paxos configuration: unique states per second and
+    /// peak memory per state (`paxos bench check multi [--config NAME]`).
+    Check {
+        /// The protocol: `multi` (single-decree figures are in `bench bugs` and `bench spec`).
+        protocol: String,
+        /// The named configuration [default: leader-change, the largest pinned one].
+        #[arg(long, default_value = "leader-change")]
+        config: String,
+        /// Worker threads.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Runs (the median is reported).
+        #[arg(long, default_value_t = 3)]
         runs: usize,
     },
     /// The liveness checker's memory per state ("no failure", every client gets the decision)
@@ -63,6 +79,28 @@ pub fn bench(cmd: BenchCommand) -> Result<ExitCode, Usage> {
                 )));
             }
             bench::print_spec(max_ballot, threads, runs);
+        }
+        BenchCommand::Check {
+            protocol,
+            config,
+            threads,
+            runs,
+        } => {
+            positive(runs, "runs")?;
+            positive(threads, "threads")?;
+            if protocol != "multi" {
+                return Err(Usage(format!(
+                    "paxos bench check {protocol}: only `multi`; single-decree checker figures \
+                     are in `paxos bench bugs` and `paxos bench spec`"
+                )));
+            }
+            let cfg = MultiConfig::named(&config).ok_or_else(|| {
+                Usage(format!(
+                    "unknown --config '{config}'; expected one of: {}",
+                    CONFIG_NAMES.join(", ")
+                ))
+            })?;
+            bench::print_check_multi(&config, &cfg, threads, runs);
         }
         BenchCommand::Liveness(model) => {
             if model.bug.is_some() {

@@ -213,6 +213,14 @@ pub fn check(args: CheckArgs) -> Result<ExitCode, Usage> {
         return Err(Usage("--threads 0: at least one thread is needed".into()));
     }
     let cfg = config(&args.model, &args.multi)?;
+    if cfg.bug != Bug::None && bugs::case(cfg.bug).property.is_none() && !args.json {
+        println!(
+            "note: {} breaks no safety property ({}); the safety check below shows they hold \
+             with it",
+            cfg.bug.name(),
+            bugs::case(cfg.bug).note
+        );
+    }
     if args.symmetry {
         if let Err(why) = Multi::symmetry(&cfg) {
             return Err(Usage(why));
