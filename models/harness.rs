@@ -77,7 +77,8 @@ pub trait ActorHarness {
     /// delivery may have become a no-op are tried: those not in `last`'s network, and those
     /// to an actor whose state or crash status changed. A delivery's effect depends only on
     /// the message and the recipient's state, so every other message is as live as it was in
-    /// `last`. (`tests/dead_messages.rs` compares both ways on every edge.)
+    /// `last`. (`tests/dead_messages.rs` checks, on every edge of the pruned Multi-Paxos
+    /// models it explores, that pruning the result again from scratch removes nothing more.)
     fn prune_dead_messages(&self, last: Option<&HarnessState<Self>>, s: &mut HarnessState<Self>)
     where
         <Self::Actor as Actor>::Msg: Clone + Eq + Hash,

@@ -233,6 +233,11 @@ fn gap_skip_stops_the_log_in_the_leader_crash_claim() {
         trace.contains(&"15. R1 -> R2 Prepare(1.1, from 2)".to_string()),
         "{trace:#?}"
     );
+    assert_eq!(trace[17], "18. C1 -> R1 Request(C1#1 put k=2)");
+    assert_eq!(
+        trace[18],
+        "-- cut: C1 would retry, but has used its retries (max_retries 1) --"
+    );
     let end: Vec<&str> = trace
         .iter()
         .rev()
