@@ -64,8 +64,9 @@ pub fn claims() -> Vec<MultiClaim> {
         },
         MultiClaim {
             name: "leader-crash",
-            description: "when the leader crashes at any moment and a majority stays up, a new \
-                          leader is elected and every client operation completes",
+            description: "when the leader crashes at any moment and a majority stays up, every \
+                          client operation completes (after a crash with work pending, only a \
+                          new leader can complete it)",
             config: leader_crash_config(),
             crash_leader: true,
             expect: "holds",
