@@ -232,3 +232,32 @@ where
     debug_assert_eq!(fingerprint(&state), fp);
     Some(path)
 }
+
+/// The numbered trace to a refused edge, its last line the edge itself, and that edge's
+/// description: the steps from an initial state to `refused.source` replayed from the
+/// breadth-first walk's parents, each written by `describe`.
+pub fn refused_trace<M, R>(
+    model: &M,
+    pass: &Walked<M, R>,
+    refused: &Refused<M, R>,
+    describe: impl Fn(&M::Action) -> String,
+) -> (Vec<String>, String)
+where
+    M: Model,
+    M::State: Hash,
+    M::Action: Clone,
+{
+    let parents = pass
+        .parents
+        .as_ref()
+        .expect("a breadth-first walk keeps parents");
+    let path = path_to(model, parents, refused.source).expect("the source was walked");
+    let mut trace: Vec<String> = path
+        .iter()
+        .enumerate()
+        .map(|(i, a)| format!("{}. {}", i + 1, describe(a)))
+        .collect();
+    let edge = describe(&refused.action);
+    trace.push(format!("{}. {edge}", trace.len() + 1));
+    (trace, edge)
+}

@@ -8,12 +8,15 @@
 //!   the Paxos spec is a Voting step or a stutter.
 //! * [`multipaxos_smr`]: a port of the published Multi-Paxos spec `MultiPaxos.tla`
 //!   (tlaplus/Examples, MultiPaxos-SMR), whose state counts reproduce TLC's.
+//! * [`multi_refinement`]: the check that every edge of the Multi-Paxos actor model is, at
+//!   every slot, a Voting step or a stutter.
 //! * [`refinement`]: the refinement mapping from the single-decree actor model to the Paxos
 //!   spec, and the check that every edge of the actor model is a spec step or a stutter.
 //!
 //! Together: actors -> `Paxos` -> `Voting`, each link checked edge by edge on a finite
 //! instance.
 
+pub mod multi_refinement;
 pub mod multipaxos_smr;
 pub mod refinement;
 pub mod voting;

@@ -108,7 +108,7 @@ use crate::models::search::Search;
 use crate::models::single::{
     History, Merge, SingleAction, SingleConfig, SingleModel, SingleModelState,
 };
-use crate::models::walk::{path_to, walk, EdgeCheck, FpSet, Refused, Walked};
+use crate::models::walk::{refused_trace, walk, EdgeCheck, FpSet, Refused, Walked};
 use crate::single::{Acceptor, AcceptorState, Role, SingleActor, Value};
 use stateright::Model;
 
@@ -492,18 +492,7 @@ impl Checker<'_> {
         pass: &Walked<SingleModel, Found>,
         refused: &Refused<SingleModel, Found>,
     ) -> RefinementViolation {
-        let parents = pass
-            .parents
-            .as_ref()
-            .expect("a breadth-first walk keeps parents");
-        let path = path_to(self.model, parents, refused.source).expect("the source was walked");
-        let mut trace: Vec<String> = path
-            .iter()
-            .enumerate()
-            .map(|(i, a)| format!("{}. {}", i + 1, self.model.describe(a)))
-            .collect();
-        let edge = self.model.describe(&refused.action);
-        trace.push(format!("{}. {edge}", trace.len() + 1));
+        let (trace, edge) = refused_trace(self.model, pass, refused, |a| self.model.describe(a));
         let found = &refused.refusal;
         RefinementViolation {
             trace,

@@ -131,6 +131,28 @@ fn skip_recovery_chooses_two_entries_at_one_slot() {
 }
 
 #[test]
+fn accept_below_promise_lets_a_deposed_leader_overwrite_a_choice() {
+    let (prop, trace, _, states) = caught(Bug::AcceptBelowPromise);
+    assert_eq!(prop, "agreement");
+    assert_eq!(
+        trace,
+        lines(&[
+            "1. R0 -> R1 Prepare(1.0, from 0)",
+            "2. R1 -> R0 Promise(1.0, from 0)",
+            "3. C0 -> R0 Request(C0#1 put k=1)",
+            "4. R1 timeout election",
+            "5. R0 -> R1 Accept(1.0, 0: C0#1 put k=1)",
+            "6. R1 -> R2 Prepare(1.1, from 0)",
+            "7. R2 -> R1 Promise(1.1, from 0)",
+            "8. C1 timeout client-retry",
+            "9. C1 -> R1 Request(C1#1 put k=2)",
+            "10. R1 -> R0 Accept(1.1, 0: C1#1 put k=2)",
+        ])
+    );
+    assert_eq!(states, 184_126);
+}
+
+#[test]
 fn apply_uncommitted_makes_replicas_diverge() {
     let (prop, trace, logs, states) = caught(Bug::ApplyUncommitted);
     assert_eq!(prop, "replicas-agree");
@@ -275,10 +297,22 @@ fn the_command_line_checks_multi() {
         out.contains("multi: 23489 states, 4919 unique, max depth 18"),
         "{out}"
     );
+    assert!(
+        out.contains("refines-voting               always     holds"),
+        "{out}"
+    );
+    let (code, out, _) = paxos(&["check", "multi", "--config", "basic", "--no-refinement"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("every-client-done"), "{out}");
+    assert!(!out.contains("refines-voting"), "{out}");
     let (code, out, _) = paxos(&["check", "multi", "--bug", "list"]);
     assert_eq!(code, 0);
     assert!(out.contains("skip-recovery          agreement"), "{out}");
     assert!(out.contains("gap-skip               (masked)"), "{out}");
+    assert!(
+        out.contains("accept-below-promise   agreement          an acceptor votes on an Accept whose ballot is below its promise"),
+        "{out}"
+    );
     let (code, out, _) = paxos(&["check", "multi", "--bug", "commit-before-persist"]);
     assert_eq!(code, 1, "{out}");
     assert!(

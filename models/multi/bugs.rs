@@ -15,7 +15,7 @@ pub struct BugCase {
 }
 
 /// What each seeded bug does, by name, for `--bug list`.
-pub const BUGS: [(Bug, &str); 6] = [
+pub const BUGS: [(Bug, &str); 7] = [
     (
         Bug::SkipRecovery,
         "a new leader ignores the votes reported in promises",
@@ -40,6 +40,10 @@ pub const BUGS: [(Bug, &str); 6] = [
         Bug::CommitBeforePersist,
         "the leader counts its own vote before its acceptor cast and saved it (the save \
          never happens)",
+    ),
+    (
+        Bug::AcceptBelowPromise,
+        "an acceptor votes on an Accept whose ballot is below its promise",
     ),
 ];
 
@@ -93,6 +97,11 @@ pub fn case(bug: Bug) -> BugCase {
             config: with(MultiConfig::named("leader-change").expect("exists")),
             property: None,
             note: "a slot left undecided: the log stops (liveness claim leader-crash)",
+        },
+        Bug::AcceptBelowPromise => BugCase {
+            config: with(bug_base()),
+            property: Some("agreement"),
+            note: "a deposed leader's Accept chosen after its successor chose another entry",
         },
         Bug::CommitBeforePersist => BugCase {
             config: with(MultiConfig::named("basic").expect("exists")),

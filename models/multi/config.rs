@@ -220,7 +220,10 @@ impl MultiConfig {
                         max_slots: self.max_slots,
                         bug: self.bug,
                     },
-                    acceptor: Acceptor { reaccept: false },
+                    acceptor: Acceptor {
+                        reaccept: false,
+                        bug: self.bug,
+                    },
                     learner: Learner {
                         index: i as u32,
                         replicas: replicas.clone(),

@@ -1,5 +1,5 @@
 //! The properties of the Multi-Paxos model: the whole checked claim, in one table
-//! ([`MultiModel::all_properties`]).
+//! (`MultiModel::all_properties`).
 //!
 //! "Chosen" is computed per slot from *every vote ever cast* (the ghost history observes each
 //! acceptor's votes after every step): an entry is chosen at a slot when a majority of the

@@ -192,8 +192,10 @@ pub struct CheckArgs {
     /// full graph.
     #[arg(long)]
     pub(super) symmetry: bool,
-    /// Skip the `refines-spec` check (every edge of the actor model is a step of the abstract
-    /// spec or a stutter), which runs for separate-role configurations that record phase 1.
+    /// Skip the refinement check that runs after the exploration: `refines-spec` for
+    /// single-decree (every edge is a step of the abstract spec or a stutter; separate-role
+    /// configurations that record phase 1), `refines-voting` for multi (every edge is, at
+    /// every slot, a step of Lamport's Voting spec or a stutter).
     #[arg(long)]
     pub(super) no_refinement: bool,
 }

@@ -185,8 +185,9 @@ impl CheckedProtocol for Multi {
         )
     }
 
-    fn extra_checks(_cfg: &MultiConfig, _quiet: bool) -> Vec<run::PropertyResult> {
-        Vec::new()
+    /// `refines-voting`: every edge is a Voting step or a stutter at every slot.
+    fn extra_checks(cfg: &MultiConfig, quiet: bool) -> Vec<run::PropertyResult> {
+        vec![refinement(cfg, quiet)]
     }
 
     type Claim = crate::models::multi::claims::MultiClaim;
@@ -239,10 +240,42 @@ pub fn check(args: CheckArgs) -> Result<ExitCode, Usage> {
             search,
             symmetry: false,
             keep_going: args.keep_going,
-            no_extra: true,
+            no_extra: args.no_refinement,
             json: args.json,
         },
     )
+}
+
+/// The `refines-voting` property: every edge of the model is, at every slot, a step of
+/// Lamport's Voting spec or a stutter (see specs/multi_refinement.rs).
+fn refinement(cfg: &MultiConfig, quiet: bool) -> run::PropertyResult {
+    use crate::specs::multi_refinement::check_multi_refinement;
+    if !quiet {
+        eprintln!("Checking refines-voting at every slot on every edge...");
+    }
+    let (status, trace) = match check_multi_refinement(cfg) {
+        Ok(r) => match r.violation {
+            None => ("holds", None),
+            Some(v) => {
+                let mut lines = v.trace.clone();
+                lines.push(format!("offending edge: {} (slot {})", v.edge, v.slot));
+                lines.push(format!("why: {}", v.reason));
+                lines.push(format!("slot {} Voting change: {}", v.slot, v.diff));
+                lines.push(format!("slot {} before: {}", v.slot, v.before));
+                lines.push(format!("values: {}", v.values.join("; ")));
+                ("violated", Some(lines))
+            }
+        },
+        Err(e) => ("not_checked", Some(vec![e])),
+    };
+    run::PropertyResult {
+        name: "refines-voting".into(),
+        expectation: "always".into(),
+        status: status.into(),
+        trace,
+        explorer_path: None,
+        states_to_trace: None,
+    }
 }
 
 /// `paxos explore multi`.

@@ -14,7 +14,7 @@
 //! The promise and the votes are the replica's durable record: saved in the same step, before
 //! the reply leaves (see [`super::MultiActor`]).
 
-use super::msg::{Msg, Record, Slot, Vote};
+use super::msg::{Bug, Msg, Record, Slot, Vote};
 use super::{MultiActor, Out2};
 use crate::actor_kit::Role;
 use crate::ballot::Ballot;
@@ -31,6 +31,8 @@ pub struct Acceptor {
     /// Whether an `Accept` for the vote already cast is answered `Accepted` again (so that a
     /// retransmitted `Accept` gets its answer). Always safe: the vote is the same.
     pub reaccept: bool,
+    /// The seeded bug ([`Bug::AcceptBelowPromise`] is the acceptor's).
+    pub bug: Bug,
 }
 
 /// What an acceptor remembers; all of it is durable.
@@ -103,7 +105,7 @@ impl Acceptor {
         entry: &Entry,
         o: &mut Out2,
     ) {
-        if !may_accept(state.promised, b) {
+        if !may_accept(state.promised, b) && self.bug != Bug::AcceptBelowPromise {
             o.send(src, Msg::Nack(b, state.promised.unwrap_or_default()));
             return;
         }

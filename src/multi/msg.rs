@@ -190,6 +190,9 @@ pub enum Bug {
     /// The leader counts its own acceptor's vote when it sends `Accept`, before that acceptor
     /// has voted and saved the vote.
     CommitBeforePersist,
+    /// An acceptor votes on an `Accept` whose ballot is below its promise (it still raises
+    /// the promise, as a vote does).
+    AcceptBelowPromise,
 }
 
 crate::names::names!(Bug {
@@ -200,6 +203,7 @@ crate::names::names!(Bug {
     StaleLeaderRead => "stale-leader-read",
     GapSkip => "gap-skip",
     CommitBeforePersist => "commit-before-persist",
+    AcceptBelowPromise => "accept-below-promise",
 });
 
 fn text(f: &mut fmt::Formatter<'_>, v: &Option<Text>) -> fmt::Result {
