@@ -13,9 +13,13 @@
 //! * [`refinement`]: the refinement mapping from the single-decree actor model to the Paxos
 //!   spec, and the check that every edge of the actor model is a spec step or a stutter.
 //!
+//! * [`compact`]: inline sequences, sorted-vector sets and byte packing, the flat storage
+//!   that makes the ports' states cheap to clone and hash.
+//!
 //! Together: actors -> `Paxos` -> `Voting`, each link checked edge by edge on a finite
 //! instance.
 
+pub mod compact;
 pub mod multi_refinement;
 pub mod multipaxos_smr;
 pub mod refinement;

@@ -25,10 +25,17 @@
 //! writes), `Reads`, and `MaxBallot` (ballots `1..=MaxBallot`). `InitPending` is the writes
 //! then the reads, as the spec's `CHOOSE` does (W.L.O.G., as the spec says).
 
+use super::compact::{hash_packed, Bounded, Pack, SortedSet};
 use serde::Serialize;
 use stateright::{Model, Property};
-use std::collections::BTreeSet;
 use std::fmt;
+use std::hash::{Hash, Hasher};
+
+/// The most commands (so slots) the port holds: a state's sequences are stored inline.
+pub const MAX_COMMANDS: usize = 16;
+
+/// Per slot, up to [`MAX_COMMANDS`] slots.
+pub type PerSlot<T> = Bounded<T, MAX_COMMANDS>;
 
 /// The spec's constants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -72,14 +79,19 @@ impl SmrConfig {
         if self.replicas == 0 {
             return Err("Replicas: at least one replica".into());
         }
+        if self.replicas > 64 {
+            return Err("Replicas: at most 64 replicas".into());
+        }
         if self.writes == 0 {
             return Err("Writes: at least one write".into());
         }
         if self.max_ballot < 2 {
             return Err("MaxBallot: at least 2".into());
         }
-        if u16::from(self.writes) + u16::from(self.reads) > 16 {
-            return Err("at most 16 commands".into());
+        if usize::from(self.writes) + usize::from(self.reads) > MAX_COMMANDS {
+            return Err(format!(
+                "at most {MAX_COMMANDS} commands (Writes and Reads together)"
+            ));
         }
         Ok(())
     }
@@ -89,9 +101,10 @@ impl SmrConfig {
 pub type Cmd = u8;
 
 /// An instance's status (`"Empty"` and `Statuses`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Status {
     /// `"Empty"`.
+    #[default]
     Empty,
     /// `"Preparing"`.
     Preparing,
@@ -102,7 +115,7 @@ pub enum Status {
 }
 
 /// A vote: `[bal, cmd]`, `bal = 0` and `cmd = "nil"` for none.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Vote {
     /// The ballot (0: none).
     pub bal: u8,
@@ -111,7 +124,7 @@ pub struct Vote {
 }
 
 /// One slot's instance (`InstStates`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Inst {
     /// Its status.
     pub status: Status,
@@ -129,7 +142,7 @@ const NULL_INST: Inst = Inst {
 };
 
 /// A replica's state (`NodeStates`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Node {
     /// Whom it follows (`None`: `"none"`).
     pub leader: Option<u8>,
@@ -142,11 +155,11 @@ pub struct Node {
     /// The highest ballot it knows.
     pub bal_max_known: u8,
     /// Slot `s` is `insts[s - 1]`.
-    pub insts: Vec<Inst>,
+    pub insts: PerSlot<Inst>,
 }
 
 /// A message (`Messages`); field order follows the spec's records.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Msg {
     /// `PrepareMsg(src, bal)`.
     Prepare {
@@ -162,7 +175,7 @@ pub enum Msg {
         /// Ballot.
         bal: u8,
         /// Per slot, the sender's vote.
-        votes: Vec<Vote>,
+        votes: PerSlot<Vote>,
     },
     /// `AcceptMsg(src, bal, slot, cmd)`.
     Accept {
@@ -202,19 +215,106 @@ pub enum Event {
     Ack(Option<Cmd>, Option<Cmd>),
 }
 
-/// A state: the spec's five variables.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// A state: the spec's five variables. (Stored flat, see [`super::compact`]; it hashes as
+/// its packed bytes, which equal states share.)
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SmrState {
     /// `msgs`.
-    pub msgs: BTreeSet<Msg>,
+    pub msgs: SortedSet<Msg>,
     /// `node`, by replica.
     pub node: Vec<Node>,
     /// `pending`.
-    pub pending: Vec<Cmd>,
-    /// `observed`.
-    pub observed: Vec<Event>,
-    /// `pc`: whether each replica is `Done` (else at `rloop`).
-    pub done: Vec<bool>,
+    pub pending: PerSlot<Cmd>,
+    /// `observed`: each command's request and acknowledgement, at most.
+    pub observed: Bounded<Event, { 2 * MAX_COMMANDS }>,
+    /// `pc`: bit `r` is set when replica `r` is `Done` (else at `rloop`).
+    pub done: u64,
+}
+
+impl Hash for SmrState {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        hash_packed(self, h)
+    }
+}
+
+impl Default for Event {
+    fn default() -> Self {
+        Event::Req(0)
+    }
+}
+
+/// A `"nil"`-or-value field as one byte: 0 for `"nil"`, `x + 1` for `x`. Injective here:
+/// every such field is a command (below [`MAX_COMMANDS`]) or a replica index (below 255).
+fn opt(x: Option<u8>) -> u8 {
+    x.map_or(0, |v| v + 1)
+}
+
+impl Pack for Inst {
+    fn pack(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[
+            self.status as u8,
+            opt(self.cmd),
+            self.voted.bal,
+            opt(self.voted.cmd),
+        ]);
+    }
+}
+
+impl Pack for Node {
+    fn pack(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[
+            opt(self.leader),
+            opt(self.kvalue),
+            self.commit_up_to,
+            self.bal_prepared,
+            self.bal_max_known,
+            self.insts.len() as u8,
+        ]);
+        for i in self.insts.iter() {
+            i.pack(out);
+        }
+    }
+}
+
+impl Pack for Msg {
+    fn pack(&self, out: &mut Vec<u8>) {
+        match *self {
+            Msg::Prepare { src, bal } => out.extend_from_slice(&[0, src, bal]),
+            Msg::PrepareReply { src, bal, votes } => {
+                out.extend_from_slice(&[1, src, bal, votes.len() as u8]);
+                for v in votes.iter() {
+                    out.extend_from_slice(&[v.bal, opt(v.cmd)]);
+                }
+            }
+            Msg::Accept {
+                src,
+                bal,
+                slot,
+                cmd,
+            } => out.extend_from_slice(&[2, src, bal, slot, opt(cmd)]),
+            Msg::AcceptReply { src, bal, slot } => out.extend_from_slice(&[3, src, bal, slot]),
+            Msg::CommitNotice { upto } => out.extend_from_slice(&[4, upto]),
+        }
+    }
+}
+
+impl Pack for Event {
+    fn pack(&self, out: &mut Vec<u8>) {
+        match *self {
+            Event::Req(c) => out.extend_from_slice(&[0, c]),
+            Event::Ack(c, v) => out.extend_from_slice(&[1, opt(c), opt(v)]),
+        }
+    }
+}
+
+impl Pack for SmrState {
+    fn pack(&self, out: &mut Vec<u8>) {
+        self.msgs.pack(out);
+        self.node.pack(out);
+        self.pending.pack(out);
+        self.observed.pack(out);
+        out.extend_from_slice(&self.done.to_le_bytes());
+    }
 }
 
 /// An action: replica `r` takes one of the disjuncts of `rloop`, with its choice (`b` or `m`).
@@ -263,18 +363,17 @@ impl MultiPaxosSmr {
     /// `terminated`: nothing pending, and as many distinct commands requested and
     /// acknowledged as there are commands (`reqsMade`, `acksRecv`: sets of commands).
     pub fn terminated(&self, s: &SmrState) -> bool {
-        let n = usize::from(self.cfg.commands());
+        let n = u32::from(self.cfg.commands());
         let (reqs, acks) = Self::reqs_and_acks(s);
-        s.pending.is_empty() && reqs.len() == n && acks.len() == n
+        s.pending.is_empty() && reqs.count_ones() == n && acks.count_ones() == n
     }
 
-    /// `UnseenPending(insts)`: the pending commands in no slot of `insts`.
-    fn unseen_pending(s: &SmrState, insts: &[Inst]) -> Vec<Cmd> {
+    /// `UnseenPending(insts)`: the pending commands in no slot of `insts`, in order.
+    fn unseen_pending<'a>(s: &'a SmrState, insts: &'a [Inst]) -> impl Iterator<Item = Cmd> + 'a {
         s.pending
             .iter()
             .copied()
             .filter(|c| insts.iter().all(|i| i.cmd != Some(*c)))
-            .collect()
     }
 
     /// `PeakVotedCmd(prs, s)`: the command of the highest-ballot vote in slot `slot` among
@@ -299,7 +398,7 @@ impl MultiPaxosSmr {
         }
     }
 
-    fn votes(node: &Node) -> Vec<Vote> {
+    fn votes(node: &Node) -> PerSlot<Vote> {
         node.insts.iter().map(|i| i.voted).collect()
     }
 
@@ -327,7 +426,7 @@ impl MultiPaxosSmr {
         for m in &s.msgs {
             if let Msg::Prepare { bal, .. } = m {
                 if *bal > me.bal_max_known {
-                    out.push(SmrAction::HandlePrepare(r, m.clone()));
+                    out.push(SmrAction::HandlePrepare(r, *m));
                 }
             }
         }
@@ -344,7 +443,7 @@ impl MultiPaxosSmr {
         let prepared = me.leader == Some(r) && me.bal_prepared == me.bal_max_known;
         if prepared
             && me.insts.iter().any(|i| i.status == Status::Empty)
-            && !Self::unseen_pending(s, &me.insts).is_empty()
+            && Self::unseen_pending(s, &me.insts).next().is_some()
         {
             out.push(SmrAction::TakeNewRequest(r));
         }
@@ -352,7 +451,7 @@ impl MultiPaxosSmr {
             if let Msg::Accept { bal, slot, .. } = m {
                 let voted = me.insts[usize::from(*slot) - 1].voted.bal;
                 if *bal >= me.bal_max_known && *bal > voted {
-                    out.push(SmrAction::HandleAccept(r, m.clone()));
+                    out.push(SmrAction::HandleAccept(r, *m));
                 }
             }
         }
@@ -376,7 +475,7 @@ impl MultiPaxosSmr {
             let slot = me.commit_up_to + 1;
             for m in &s.msgs {
                 if matches!(m, Msg::CommitNotice { upto } if *upto == slot) {
-                    out.push(SmrAction::HandleCommitNotice(r, m.clone()));
+                    out.push(SmrAction::HandleCommitNotice(r, *m));
                 }
             }
         }
@@ -450,7 +549,7 @@ impl MultiPaxosSmr {
                 let slot = s.node[usize::from(*r)].commit_up_to + 1;
                 self.commit(s, *r, slot);
             }
-            SmrAction::Finish(r) => s.done[usize::from(*r)] = true,
+            SmrAction::Finish(r) => s.done |= 1 << r,
         }
     }
 
@@ -464,7 +563,7 @@ impl MultiPaxosSmr {
             .iter()
             .filter(|m| matches!(m, Msg::PrepareReply { bal: b, .. } if *b == bal))
             .collect();
-        let mut insts = me.insts.clone();
+        let mut insts = me.insts;
         for (slot, inst) in insts.iter_mut().enumerate() {
             let peak = Self::peak_voted_cmd(&prs, slot);
             let accept = inst.status == Status::Preparing
@@ -499,7 +598,9 @@ impl MultiPaxosSmr {
             .iter()
             .position(|i| i.status == Status::Empty)
             .expect("enabled only with an empty slot");
-        let c = Self::unseen_pending(s, &me.insts)[0];
+        let c = Self::unseen_pending(s, &me.insts)
+            .next()
+            .expect("enabled only with an unseen pending command");
         let bal = me.bal_prepared;
         s.node[usize::from(r)].insts[slot] = Inst {
             status: Status::Accepting,
@@ -599,26 +700,29 @@ impl MultiPaxosSmr {
     /// The checkable parts of `TypeOK` (see the module docs).
     pub fn type_ok(&self, s: &SmrState) -> bool {
         let n = usize::from(self.cfg.commands());
-        let distinct_pending = s.pending.iter().collect::<BTreeSet<_>>().len() == s.pending.len();
-        let distinct_observed =
-            s.observed.iter().collect::<BTreeSet<_>>().len() == s.observed.len();
+        fn distinct<T: PartialEq>(xs: &[T]) -> bool {
+            (1..xs.len()).all(|i| !xs[..i].contains(&xs[i]))
+        }
+        let distinct_pending = distinct(&s.pending[..]);
+        let distinct_observed = distinct(&s.observed[..]);
         let (reqs, acks) = Self::reqs_and_acks(s);
         s.pending.len() <= n
             && distinct_pending
             && s.observed.len() <= 2 * n
             && distinct_observed
-            && reqs.len() >= acks.len()
+            && reqs.count_ones() >= acks.count_ones()
     }
 
-    /// `reqsMade` and `acksRecv`: the commands requested and acknowledged (sets).
-    fn reqs_and_acks(s: &SmrState) -> (BTreeSet<Option<Cmd>>, BTreeSet<Option<Cmd>>) {
-        let mut reqs = BTreeSet::new();
-        let mut acks = BTreeSet::new();
-        for e in &s.observed {
+    /// `reqsMade` and `acksRecv`: the sets of commands requested and acknowledged, as bit
+    /// sets over `Option<Cmd>` (bit 0: `"nil"`, bit `c + 1`: command `c`).
+    fn reqs_and_acks(s: &SmrState) -> (u32, u32) {
+        let bit = |c: Option<Cmd>| 1u32 << c.map_or(0, |c| c + 1);
+        let (mut reqs, mut acks) = (0, 0);
+        for e in s.observed.iter() {
             match e {
-                Event::Req(c) => reqs.insert(Some(*c)),
-                Event::Ack(c, _) => acks.insert(*c),
-            };
+                Event::Req(c) => reqs |= bit(Some(*c)),
+                Event::Ack(c, _) => acks |= bit(*c),
+            }
         }
         (reqs, acks)
     }
@@ -636,21 +740,21 @@ impl Model for MultiPaxosSmr {
             commit_up_to: 0,
             bal_prepared: 0,
             bal_max_known: 0,
-            insts: vec![NULL_INST; n],
+            insts: (0..n).map(|_| NULL_INST).collect(),
         };
         vec![SmrState {
-            msgs: BTreeSet::new(),
+            msgs: SortedSet::new(),
             node: vec![node; usize::from(self.cfg.replicas)],
             pending: (0..self.cfg.commands()).collect(),
-            observed: Vec::new(),
-            done: vec![false; usize::from(self.cfg.replicas)],
+            observed: Bounded::new(),
+            done: 0,
         }]
     }
 
     fn actions(&self, s: &SmrState, out: &mut Vec<SmrAction>) {
         let terminated = self.terminated(s);
         for r in 0..self.cfg.replicas {
-            if s.done[usize::from(r)] {
+            if s.done & (1 << r) != 0 {
                 continue;
             }
             if terminated {

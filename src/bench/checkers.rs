@@ -10,7 +10,9 @@
 //! * `spec`: the wall time and peak memory of the two exhaustive checks of the voting-level spec,
 //!   side by side: its invariants (stateright, 2 threads, depth-first) and `--refines-voting`
 //!   (every edge against Lamport's Voting spec, one thread), next to TLC's figures for the same
-//!   constants as a recorded reference (TLC is not run).
+//!   constants as a recorded reference (TLC is not run); then the exhaustive check of the
+//!   MultiPaxos-SMR port (`MultiPaxos_MC_small.cfg` without SYMMETRY) on one thread and on
+//!   `--threads`, next to TLC's recorded run of the same configuration.
 //! * `liveness`: the sound liveness checker's graph memory per state and the process's peak
 //!   resident memory on a configuration given by flags (default: `compat` with 3 clients,
 //!   client retries and no dead-message pruning, where the claim holds: 7,652,017 states,
@@ -26,6 +28,7 @@ use crate::models::multi::{MultiConfig, MultiModel};
 use crate::models::run::shortest_path;
 use crate::models::single::{SingleConfig, SingleModel};
 use crate::single::Bug;
+use crate::specs::multipaxos_smr::{MultiPaxosSmr, SmrConfig};
 use crate::specs::voting::{SpecConfig, SpecModel, VALUE_CHOSEN};
 use crate::specs::voting_refinement::{check_voting_refinement, VotingRefinementReport};
 use stateright::{Checker, Model};
@@ -131,6 +134,90 @@ pub const TLC_REFERENCES: [TlcReference; 2] = [
         distinct_states: Some(8_220_065),
     },
 ];
+
+/// TLC 2.18 with `-workers 2` on this machine, `MultiPaxos_MC_small.cfg` (invariants `TypeOK`
+/// and `Linearizability`) without its SYMMETRY line (the figures given with issue 13).
+pub const TLC_SMR_SMALL: TlcReference = TlcReference {
+    max_ballot: 2,
+    seconds: (50.0, 50.0),
+    memory_gb: 2.5,
+    distinct_states: Some(2_062_561),
+};
+
+/// One exhaustive check of the MultiPaxos-SMR port: `((unique, generated states), wall time)`;
+/// panics unless every invariant holds and `terminated` is reached.
+pub fn time_smr(cfg: SmrConfig, threads: usize) -> ((usize, usize), Duration) {
+    let t = Instant::now();
+    let c = MultiPaxosSmr::new(cfg)
+        .checker()
+        .threads(threads)
+        .spawn_dfs()
+        .join();
+    let elapsed = t.elapsed();
+    c.assert_properties();
+    ((c.unique_state_count(), c.state_count()), elapsed)
+}
+
+/// Prints the MultiPaxos-SMR port's exhaustive check of `MultiPaxos_MC_small.cfg` on one
+/// thread and on `threads`, `runs` times each, next to TLC's recorded run.
+pub fn print_smr(threads: usize, runs: usize) {
+    let cfg = SmrConfig::SMALL;
+    println!(
+        "MultiPaxos-SMR port (MultiPaxos.tla, MultiPaxos_MC_small.cfg without SYMMETRY: {cfg}), \
+         invariants type-ok and linearizability, DFS; median of {runs} runs"
+    );
+    println!(
+        "  {:<7} {:>10} {:>10} {:>10} {:>10} {:>9} {:>13} {:>15}",
+        "threads",
+        "unique",
+        "generated",
+        "median",
+        "fastest",
+        "peak RSS",
+        "TLC / median",
+        "TLC GB / peak"
+    );
+    let mut counts = Vec::new();
+    let mut thread_counts = vec![1];
+    if threads != 1 {
+        thread_counts.push(threads);
+    }
+    let tlc = TLC_SMR_SMALL;
+    for t in thread_counts {
+        let reset = reset_peak_rss();
+        let (times, (unique, generated)) = repeat(runs, || time_smr(cfg, t));
+        let peak = peak_rss_bytes().filter(|_| reset);
+        let fastest = *times.iter().min().expect("runs > 0");
+        let med = median(times);
+        println!(
+            "  {:<7} {:>10} {:>10} {:>10} {:>10} {:>9} {:>12.1}x {:>15}",
+            t,
+            unique,
+            generated,
+            secs(med),
+            secs(fastest),
+            peak.map_or("unknown".into(), |b| format!("{:.0} MB", b as f64 / 1e6)),
+            tlc.seconds.0 / med.as_secs_f64(),
+            peak.map_or("-".into(), |b| format!(
+                "{:.0}x",
+                tlc.memory_gb * 1e9 / b as f64
+            ))
+        );
+        counts.push(unique);
+    }
+    println!(
+        "  TLC: RECORDED REFERENCE, NOT MEASURED IN THIS RUN (TLC 2.18 on this machine, -workers \
+         2): {} distinct states, {:.0} s, {:.1} GB",
+        tlc.distinct_states.expect("recorded"),
+        tlc.seconds.0,
+        tlc.memory_gb
+    );
+    println!(
+        "  distinct states equal TLC's: {}; peak RSS: the process's high-water mark over that \
+         row's runs (reset before them)",
+        counts.iter().all(|&n| Some(n) == tlc.distinct_states)
+    );
+}
 
 /// One exhaustive check of the voting-level spec: `(unique states, wall time)`.
 pub fn time_spec(cfg: SpecConfig, threads: usize) -> (usize, Duration) {

@@ -5,7 +5,7 @@ use super::Usage;
 use crate::bench::runtime::{bench_main, BenchArgs};
 use crate::models::multi::{MultiConfig, CONFIG_NAMES};
 use crate::models::single::{NetworkKind, SingleConfig};
-use clap::Subcommand;
+use clap::{Subcommand, ValueEnum};
 use std::process::ExitCode;
 
 #[derive(Subcommand)]
@@ -18,13 +18,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
-    /// Both checks of the voting-level spec (invariants, --refines-voting) side by side, with
-    /// TLC's recorded figures as a reference (TLC is not run).
+    /// Both checks of the voting-level spec (invariants, --refines-voting) side by side, and
+    /// the MultiPaxos-SMR port's check on 1 and --threads threads, each with TLC's recorded
+    /// figures as a reference (TLC is not run).
     Spec {
-        /// Highest ballot (3 acceptors, 2 values).
-        #[arg(long, default_value_t = 2)]
-        max_ballot: i32,
-        /// Worker threads of the invariant check (the refinement check runs on one).
+        /// Which spec: `paxos` (Lamport's Paxos.tla), `multipaxos-smr`, or `all`.
+        #[arg(long, value_enum, default_value_t = BenchSpec::All)]
+        spec: BenchSpec,
+        /// Highest ballot of the Paxos spec (3 acceptors, 2 values); the SMR port runs its
+        /// published small configuration (MaxBallot 2) [default: 2].
+        #[arg(long)]
+        max_ballot: Option<i32>,
+        /// Worker threads of the invariant checks (the refinement check runs on one; the SMR
+        /// port also runs on one).
         #[arg(long, default_value_t = 2)]
         threads: usize,
         /// Runs (the median is reported).
@@ -67,18 +73,32 @@ pub fn bench(cmd: BenchCommand) -> Result<ExitCode, Usage> {
             bench::print_bugs(runs);
         }
         BenchCommand::Spec {
+            spec,
             max_ballot,
             threads,
             runs,
         } => {
             positive(runs, "runs")?;
             positive(threads, "threads")?;
+            if spec == BenchSpec::MultipaxosSmr && max_ballot.is_some() {
+                return Err(Usage(
+                    "--max-ballot is the Paxos spec's; the SMR port runs \
+                     MultiPaxos_MC_small.cfg (MaxBallot 2)"
+                        .into(),
+                ));
+            }
+            let max_ballot = max_ballot.unwrap_or(2);
             if !(0..=3).contains(&max_ballot) {
                 return Err(Usage(format!(
                     "--max-ballot {max_ballot}: the benchmark runs 0 to 3 (3 takes minutes)"
                 )));
             }
-            bench::print_spec(max_ballot, threads, runs);
+            if spec != BenchSpec::MultipaxosSmr {
+                bench::print_spec(max_ballot, threads, runs);
+            }
+            if spec != BenchSpec::Paxos {
+                bench::print_smr(threads, runs);
+            }
         }
         BenchCommand::Check {
             protocol,
@@ -128,4 +148,15 @@ pub fn bench(cmd: BenchCommand) -> Result<ExitCode, Usage> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The specs `paxos bench spec` measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BenchSpec {
+    /// Lamport's Paxos.tla: its invariants and --refines-voting.
+    Paxos,
+    /// The MultiPaxos-SMR port (MultiPaxos_MC_small.cfg without SYMMETRY).
+    MultipaxosSmr,
+    /// Both.
+    All,
 }
