@@ -42,7 +42,9 @@ pub struct PropertyResult {
     pub name: String,
     /// `always`, `sometimes` or `eventually`.
     pub expectation: String,
-    /// `holds`, `violated`, `found`, `not_found`, or `unknown` (search stopped at a violation).
+    /// `holds`, `violated`, `found`, `not_found`, `unknown` (search stopped at a violation),
+    /// or `not_checked` (an extra check that cannot run on this configuration; its trace says
+    /// why).
     pub status: String,
     /// Numbered steps of the counterexample (violated) or example (found).
     pub trace: Option<Vec<String>>,
@@ -55,7 +57,7 @@ pub struct PropertyResult {
 impl PropertyResult {
     /// Whether this outcome makes the check fail.
     pub fn is_failure(&self) -> bool {
-        self.status == "violated" || self.status == "not_found"
+        self.status == "violated" || self.status == "not_found" || self.status == "not_checked"
     }
 }
 
@@ -106,6 +108,14 @@ impl Report {
         writeln!(out, "{:<28} {:<10} status", "property", "kind")?;
         for p in &self.properties {
             writeln!(out, "{:<28} {:<10} {}", p.name, p.expectation, p.status)?;
+        }
+        // Why an extra check is not_checked or unknown, when it says.
+        for p in &self.properties {
+            if p.status == "not_checked" || p.status == "unknown" {
+                for line in p.trace.iter().flatten() {
+                    writeln!(out, "  {}: {line}", p.name)?;
+                }
+            }
         }
         for p in &self.properties {
             if p.status != "violated" {

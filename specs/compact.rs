@@ -48,7 +48,9 @@ impl<T: Copy + Default, const N: usize> Bounded<T, N> {
 
     /// Keeps the first `n` items.
     pub fn truncate(&mut self, n: usize) {
-        self.len = self.len.min(n as u8);
+        if n < usize::from(self.len) {
+            self.len = n as u8;
+        }
     }
 
     /// Keeps the items for which `keep` holds, in order.

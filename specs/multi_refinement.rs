@@ -35,7 +35,7 @@
 //! durable record, not its lost memory (as in [`super::refinement`]).
 //!
 //! **Values.** Voting's values are the entries a slot can hold: the no-op, and every batch
-//! (a sequence of distinct commands, at most `max_batch` long) of the commands the
+//! (a sequence of commands, at most `max_batch` long, repeats included) of the commands the
 //! configuration's clients send (`C{c}#{seq}`, the `seq`-th operation of client `c`). An
 //! entry outside that catalogue (a command nobody sent, a batch too long) maps to a value
 //! outside Voting's range, so the vote for it is refused rather than folded onto a legal one.
@@ -114,12 +114,16 @@ pub struct MultiRefinementReport {
     pub seconds: f64,
     /// The first violating edge (with a shortest trace to it), if any.
     pub violation: Option<MultiRefinementViolation>,
+    /// The edge budget at which the walk stopped with no edge refused (`None`: it walked the
+    /// whole graph, or found a violation).
+    pub stopped_at: Option<usize>,
 }
 
 impl MultiRefinementReport {
-    /// Whether every checked edge was a Voting step or a stutter at every slot.
+    /// Whether every edge of the graph was walked and was a Voting step or a stutter at
+    /// every slot.
     pub fn refines(&self) -> bool {
-        self.violation.is_none()
+        self.violation.is_none() && self.stopped_at.is_none()
     }
 }
 
@@ -158,8 +162,10 @@ impl MultiRefinementViolation {
     }
 }
 
-/// The Voting values of `cfg`: the no-op (value 0), then every batch of distinct commands of
-/// the configuration's clients, at most `max_batch` long, shortest first.
+/// The Voting values of `cfg`: the no-op (value 0), then every batch of the configuration's
+/// clients' commands, at most `max_batch` long, shortest first, repeats included (a leader
+/// that fails to deduplicate, the `no-dedup` bug, batches a command twice: that harms the
+/// state machine, which `exactly-once` checks, not agreement, which Voting checks).
 pub fn catalogue(cfg: &MultiConfig) -> Vec<Entry> {
     let cmds: Vec<Cmd> = cfg
         .ops
@@ -175,10 +181,10 @@ pub fn catalogue(cfg: &MultiConfig) -> Vec<Entry> {
         .collect();
     let mut out = vec![Entry::noop()];
     let mut layer: Vec<Vec<usize>> = vec![Vec::new()];
-    for _ in 0..cfg.max_batch.min(cmds.len()) {
+    for _ in 0..cfg.max_batch {
         let mut next = Vec::new();
         for batch in &layer {
-            for i in (0..cmds.len()).filter(|i| !batch.contains(i)) {
+            for i in 0..cmds.len() {
                 let mut b = batch.clone();
                 b.push(i);
                 out.push(Entry::batch(b.iter().map(|&i| cmds[i].clone()).collect()));
@@ -271,6 +277,21 @@ fn beyond_bound(max_slots: Slot) -> String {
 ///
 /// The configurations [`spec_config`] rejects.
 pub fn check_multi_refinement(cfg: &MultiConfig) -> Result<MultiRefinementReport, String> {
+    check_multi_refinement_within(cfg, None)
+}
+
+/// [`check_multi_refinement`], stopping after `max_edges` edges when that is set and no edge
+/// was refused by then: the report then says so ([`MultiRefinementReport::stopped_at`]) and
+/// claims nothing about the edges beyond. `paxos check multi --bug` uses it, since a bug's
+/// configuration can be far larger than the walk can cover in a command's time.
+///
+/// # Errors
+///
+/// The configurations [`spec_config`] rejects.
+pub fn check_multi_refinement_within(
+    cfg: &MultiConfig,
+    max_edges: Option<usize>,
+) -> Result<MultiRefinementReport, String> {
     let start = Instant::now();
     let voting = Voting::new(spec_config(cfg)?);
     let map = Mapping::new(cfg);
@@ -283,6 +304,8 @@ pub fn check_multi_refinement(cfg: &MultiConfig) -> Result<MultiRefinementReport
         steps: 0,
         increase_max_bal: 0,
         vote_for: 0,
+        edges: 0,
+        max_edges,
     };
     let mut report = MultiRefinementReport {
         states: 0,
@@ -295,6 +318,7 @@ pub fn check_multi_refinement(cfg: &MultiConfig) -> Result<MultiRefinementReport
         values: voting.cfg.values,
         seconds: 0.0,
         violation: None,
+        stopped_at: None,
     };
     let init = vec![voting.init_state(); cfg.max_slots as usize];
     for s in model.init_states() {
@@ -306,12 +330,23 @@ pub fn check_multi_refinement(cfg: &MultiConfig) -> Result<MultiRefinementReport
             return Ok(report);
         }
     }
-    let mut pass = walk(&model, Search::Dfs, false, &mut checker);
-    if pass.refused.is_some() {
+    // Within a budget, breadth first: a short violation is then found before the budget
+    // runs out, however large the graph (and its trace is already a shortest one).
+    let (search, parents) = match max_edges {
+        Some(_) => (Search::Bfs, true),
+        None => (Search::Dfs, false),
+    };
+    let mut pass = walk(&model, search, parents, &mut checker);
+    if max_edges.is_none() && refused(&pass).is_some() {
+        // A violation exists: find a shortest trace to one, whatever the budget.
         checker.reset();
+        checker.max_edges = None;
         pass = walk(&model, Search::Bfs, true, &mut checker);
     }
-    report.violation = pass.refused.as_ref().map(|r| checker.violation(&pass, r));
+    if pass.refused.as_ref().is_some_and(|r| r.refusal.budget) {
+        report.stopped_at = max_edges;
+    }
+    report.violation = refused(&pass).map(|r| checker.violation(&pass, r));
     report.states = pass.states;
     report.edges = pass.edges;
     report.stutters = checker.stutters;
@@ -324,6 +359,11 @@ pub fn check_multi_refinement(cfg: &MultiConfig) -> Result<MultiRefinementReport
 
 // ------------------------------------------------------------------------------------------
 // The mapping
+
+/// The refused edge of a walk, unless the walk only reached its edge budget.
+fn refused(pass: &Walked<MultiModel, Found>) -> Option<&Refused<MultiModel, Found>> {
+    pass.refused.as_ref().filter(|r| !r.refusal.budget)
+}
 
 /// The mapping for one configuration, with what it needs precomputed.
 struct Mapping {
@@ -502,18 +542,25 @@ struct Checker<'a> {
     steps: usize,
     increase_max_bal: usize,
     vote_for: usize,
+    /// Edges checked in this walk.
+    edges: usize,
+    /// Stop (with a budget refusal) after this many edges.
+    max_edges: Option<usize>,
 }
 
-/// A refused edge: the slot, why, and the per-slot Voting states before and after it.
+/// A refused edge: the slot, why, and the per-slot Voting states before and after it; or,
+/// with `budget`, the edge budget reached (nothing wrong with the edge).
 struct Found {
     slot: Slot,
     reason: String,
     from: Vec<VotingState>,
     to: Vec<VotingState>,
+    budget: bool,
 }
 
 impl Checker<'_> {
     fn reset(&mut self) {
+        self.edges = 0;
         self.stutters = 0;
         self.steps = 0;
         self.increase_max_bal = 0;
@@ -576,6 +623,16 @@ impl EdgeCheck<MultiModel> for Checker<'_> {
         _action: &MultiAction,
         target: &MultiModelState,
     ) -> Result<Option<Vec<VotingState>>, Found> {
+        self.edges += 1;
+        if self.max_edges.is_some_and(|m| self.edges > m) {
+            return Err(Found {
+                slot: 0,
+                reason: String::new(),
+                from: Vec::new(),
+                to: Vec::new(),
+                budget: true,
+            });
+        }
         if self.map.same_inputs(source, target) {
             self.stutters += 1;
             return Ok(None);
@@ -590,6 +647,7 @@ impl EdgeCheck<MultiModel> for Checker<'_> {
                     reason,
                     from: views.clone(),
                     to: t_views,
+                    budget: false,
                 })
             }
         }

@@ -244,9 +244,13 @@ impl Default for Event {
 }
 
 /// A `"nil"`-or-value field as one byte: 0 for `"nil"`, `x + 1` for `x`. Injective here:
-/// every such field is a command (below [`MAX_COMMANDS`]) or a replica index (below 255).
+/// every such field is a command (below [`MAX_COMMANDS`]) or a replica index (below 64, as
+/// [`SmrConfig::validate`] requires).
 fn opt(x: Option<u8>) -> u8 {
-    x.map_or(0, |v| v + 1)
+    x.map_or(0, |v| {
+        v.checked_add(1)
+            .expect("a command or replica index below 255")
+    })
 }
 
 impl Pack for Inst {

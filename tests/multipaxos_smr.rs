@@ -56,36 +56,39 @@ fn linearizability_refuses_a_stale_read_after_an_acknowledged_write() {
 
 /// The port hashes a state as its packed bytes (`specs/compact.rs`), so a packing that sent two
 /// states to the same bytes would merge them and shrink the count. Over every reachable state
-/// of a smaller instance (3 replicas, 1 write, no read, MaxBallot 2; 15,709 states, as many
-/// as stateright counts), equal bytes mean equal states.
+/// of two smaller instances, equal bytes mean equal states: 3 replicas, 1 write, no read
+/// (15,709 states, one slot) and 2 replicas, 1 write, 1 read (1,163 states, two slots, reads),
+/// MaxBallot 2, as many states as stateright counts.
 #[test]
 fn the_packing_of_a_state_is_injective_on_a_reachable_graph() {
-    let m = MultiPaxosSmr::new(SmrConfig {
-        replicas: 3,
-        writes: 1,
-        reads: 0,
-        max_ballot: 2,
-    });
-    let mut seen: HashMap<Vec<u8>, SmrState> = HashMap::new();
-    let mut frontier = m.init_states();
-    let mut actions = Vec::new();
-    while let Some(s) = frontier.pop() {
-        let mut bytes = Vec::new();
-        s.pack(&mut bytes);
-        if let Some(earlier) = seen.get(&bytes) {
-            assert_eq!(earlier, &s, "two states pack to the same bytes");
-            continue;
+    for (replicas, writes, reads, count) in [(3, 1, 0, 15_709), (2, 1, 1, 1_163)] {
+        let m = MultiPaxosSmr::new(SmrConfig {
+            replicas,
+            writes,
+            reads,
+            max_ballot: 2,
+        });
+        let mut seen: HashMap<Vec<u8>, SmrState> = HashMap::new();
+        let mut frontier = m.init_states();
+        let mut actions = Vec::new();
+        while let Some(s) = frontier.pop() {
+            let mut bytes = Vec::new();
+            s.pack(&mut bytes);
+            if let Some(earlier) = seen.get(&bytes) {
+                assert_eq!(earlier, &s, "two states pack to the same bytes");
+                continue;
+            }
+            seen.insert(bytes, s.clone());
+            actions.clear();
+            m.actions(&s, &mut actions);
+            for a in actions.drain(..) {
+                frontier.extend(m.next_state(&s, a));
+            }
         }
-        seen.insert(bytes, s.clone());
-        actions.clear();
-        m.actions(&s, &mut actions);
-        for a in actions.drain(..) {
-            frontier.extend(m.next_state(&s, a));
-        }
+        let checked = m.checker().spawn_bfs().join();
+        assert_eq!(seen.len(), checked.unique_state_count());
+        assert_eq!(seen.len(), count);
     }
-    let checked = m.checker().spawn_bfs().join();
-    assert_eq!(seen.len(), checked.unique_state_count());
-    assert_eq!(seen.len(), 15_709);
 }
 
 #[test]

@@ -16,6 +16,7 @@
 
 pub mod acceptor;
 pub mod client;
+pub mod deploy;
 pub mod kv;
 pub mod leader;
 pub mod learner;

@@ -16,9 +16,9 @@
 //! # The parts
 //!
 //! * [`RecordStore`]: the seam between the event loop and a file format: load the latest
-//!   record, replace it durably. The two-slot record file ([`slot_file`]) is today's one
-//!   implementation; an append-only journal is the next (a growing log must not be rewritten
-//!   whole on every save).
+//!   record, replace it durably. The two-slot record file ([`slot_file`]) is the
+//!   store of single-decree Paxos; the append-only journal ([`journal`]) is the store of
+//!   records that grow (a Multi-Paxos log must not be rewritten whole on every save).
 //! * [`data_dir`]: the data directory: initialisation, the lock, the member file, and the
 //!   checks a plain start makes before it opens the record store.
 //! * [`file_ops`]: the file-system helpers every part uses (atomic replacement, directory `fsync`).
@@ -26,6 +26,7 @@
 
 pub mod data_dir;
 pub mod file_ops;
+pub mod journal;
 pub mod slot_file;
 
 pub use data_dir::*;

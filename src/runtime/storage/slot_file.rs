@@ -102,6 +102,13 @@ pub enum Corruption {
     BadShape(String),
     /// The record file is missing from an initialised directory.
     Missing,
+    /// A journal ([`super::journal`]) is damaged at this offset (0: its file header).
+    Journal {
+        /// Where the damage is: the start of the frame that is not valid.
+        offset: u64,
+        /// What is wrong.
+        what: super::journal::JournalDamage,
+    },
 }
 
 /// What is wrong inside one slot.
@@ -167,6 +174,10 @@ impl fmt::Display for Corruption {
                 "missing: the directory was initialised (it has {MEMBER_FILE}) but its record \
                  file is gone"
             ),
+            Corruption::Journal { offset: 0, what } => write!(f, "journal header: {what}"),
+            Corruption::Journal { offset, what } => {
+                write!(f, "journal frame at byte {offset}: {what}")
+            }
         }
     }
 }
