@@ -33,6 +33,7 @@ pub mod claims;
 pub mod config;
 pub mod history;
 pub mod kv_spec;
+pub mod linearizability;
 pub mod properties;
 
 pub use config::*;
