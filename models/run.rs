@@ -42,7 +42,8 @@ pub struct PropertyResult {
     pub name: String,
     /// `always`, `sometimes` or `eventually`.
     pub expectation: String,
-    /// `holds`, `violated`, `found`, `not_found`, `unknown` (search stopped at a violation),
+    /// `holds`, `violated`, `found`, `not_found`, `unknown` (search stopped at a violation, or
+    /// an extra check reached its budget),
     /// or `not_checked` (an extra check that cannot run on this configuration; its trace says
     /// why).
     pub status: String,

@@ -1,8 +1,11 @@
 //! The append-only journal (`src/runtime/storage/journal.rs`) with Multi-Paxos records
 //! (`src/multi/deploy.rs`): saves append only the changes; a power cut anywhere in the last
-//! frame loses only that (never acknowledged) save and is cut off; damage anywhere else, zeroed
-//! regions included, stops the node with the file, the offset and the reason; replay refuses a
-//! journal whose checksummed changes would make an acceptor forget a promise.
+//! frame loses only that (never acknowledged) save and is cut off; damage before the last frame
+//! (every byte flipped), a zeroed middle frame or header, and zeroed blocks longer than one
+//! write stop the node with the file, the offset and the reason; a zeroed tail of at most 512
+//! bytes from a frame start is cut like a torn write (the documented limit); replay refuses a
+//! journal whose checksummed changes would make an acceptor forget a promise, and a save that
+//! replay could not rebuild is refused.
 
 use paxos::ballot::Ballot;
 use paxos::multi::deploy::RecordChange;
@@ -441,4 +444,33 @@ fn changes_then_apply_rebuild_the_record() {
             RecordChange::Round(2)
         ]
     );
+}
+
+/// A save whose changes replay would refuse, or could not express, is refused at the save
+/// (the node stops there) rather than written into a journal the next start cannot replay.
+#[test]
+fn a_save_that_replay_could_not_rebuild_is_refused_and_writes_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let h = history();
+    let (bytes, _) = journal_of(d.path(), &h);
+    let mut j = open(d.path()).unwrap();
+    let mut lower = h[3].clone();
+    lower.promised = Some(Ballot::new(1, 0));
+    let err = j.save(&lower).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "cannot encode the storage record: the record's changes cannot be replayed: a promise \
+         of 1.0 after one of 2.1: promises only rise"
+    );
+    let mut forgot = h[3].clone();
+    forgot.promised = None;
+    let err = j.save(&forgot).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "cannot encode the storage record: the record's changes do not rebuild it (a change \
+         the record type cannot express)"
+    );
+    assert_eq!(fs::read(d.path().join(JOURNAL_FILE)).unwrap(), bytes);
+    drop(j);
+    assert_eq!(open(d.path()).unwrap().load().unwrap().as_ref(), h.last());
 }

@@ -80,6 +80,11 @@ pub enum Verdict {
         /// An answered operation no extension of that longest prefix can place, as printed.
         stuck_at: String,
     },
+    /// An operation answered before it was called: the recording is wrong, not the cluster.
+    Malformed {
+        /// The operation, as printed.
+        op: String,
+    },
     /// The search gave up after `steps` steps on `key` (the history is too concurrent).
     Unknown {
         /// The key.
@@ -100,6 +105,12 @@ struct Event {
 
 /// Checks `history`, key by key, giving up on a key after `max_steps` search steps.
 pub fn check_history(history: &[Operation], max_steps: u64) -> Verdict {
+    if let Some(o) = history
+        .iter()
+        .find(|o| o.ret.as_ref().is_some_and(|(t, _)| *t < o.call))
+    {
+        return Verdict::Malformed { op: o.to_string() };
+    }
     let mut by_key: BTreeMap<&Text, Vec<&Operation>> = BTreeMap::new();
     for o in history {
         by_key.entry(key_of(&o.op)).or_default().push(o);
@@ -126,6 +137,7 @@ pub fn check_history(history: &[Operation], max_steps: u64) -> Verdict {
                     steps,
                 }
             }
+            Verdict::Malformed { op } => return Verdict::Malformed { op },
         }
     }
     Verdict::Linearizable

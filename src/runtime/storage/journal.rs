@@ -38,20 +38,25 @@
 //!
 //! Opening reads the frames in order and stops at the first that is not whole and valid. Only
 //! the last write can be torn by a crash: a save returns only after its `fdatasync`, so every
-//! earlier frame was durable before the next was written. A damaged frame is therefore a **torn
-//! tail** when nothing valid follows it: no offset after it starts a frame header whose own
-//! checksum is right and whose sequence number is one this journal would write next or later.
-//! That frame was never acknowledged (its save never returned), so nothing anyone was told is
-//! lost; the journal cuts the file back to the frame's start (`ftruncate`, `fsync`), logs it,
-//! and reports it ([`Journal::torn_tail`]). Damage with a valid frame after it is the middle of
-//! the journal, and opening refuses it with the file, the frame's offset and the reason. So do
-//! a bad file header, a frame whose checksums are right but whose number is out of order or
-//! whose changes cannot be decoded or applied (these are not what a torn write leaves).
+//! earlier frame was durable before the next was written. A damaged frame is a **torn tail**
+//! when it looks like that one interrupted write ([`torn_tail`] has the exact rule): its header
+//! is valid and the frame runs past the end of the file, or fails its payload checksum ending
+//! exactly at the end; or its header is unreadable (zeroed, wrong checksum, cut short), no valid
+//! frame header follows, and the damage to the end is at most max(512 bytes, the largest frame
+//! before it). That frame was never acknowledged (its save never returned); the journal cuts
+//! the file back to the frame's start (`ftruncate`, `fsync`), logs it, and reports it
+//! ([`Journal::torn_tail`]). Everything else is refused with the file, the frame's offset and
+//! the reason: damage with a valid frame after it, damage longer than one write, a bad file
+//! header, a frame whose checksums are right but whose number is out of order or whose changes
+//! cannot be decoded or applied.
 //!
-//! A damaged *last* frame is indistinguishable from a torn one, whatever damaged it: a last
-//! frame zeroed or corrupted on disk after its save returned is cut the same way. This is the
-//! price of recovering from power cuts without operator help; every frame before the last is
-//! protected.
+//! **The limit.** Damage that looks like a torn write is cut like one, whatever caused it. So
+//! acknowledged frames *can* be lost without a refusal in two ways: damage (not a power cut)
+//! to the last frame or to the final max(512 bytes, largest frame) when it starts at a frame
+//! boundary and leaves no valid header after it (a zeroed last sector of small frames holds
+//! about 14 one-vote frames); and a file cut exactly at a frame boundary, which is a valid
+//! shorter journal. Telling those from a power cut needs information from outside the file
+//! (the peers', for instance). This is the price of recovering from power cuts unattended.
 //!
 //! # Growth
 //!
@@ -90,7 +95,7 @@ pub const MAX_FRAME_PAYLOAD: u32 = 16 << 20;
 pub const MAX_JOURNAL_LEN: u64 = 1 << 30;
 
 /// A record that can be saved as a sequence of changes and rebuilt by replaying them.
-pub trait Journaled: Clone + Sized {
+pub trait Journaled: Clone + PartialEq + Sized {
     /// One change of the record.
     type Change: Serialize + DeserializeOwned + fmt::Debug;
     /// The changes that turn `prev` (`None`: nothing saved yet) into `next`, in the order
@@ -159,7 +164,7 @@ pub enum JournalDamage {
 }
 
 /// The least damage with an unreadable frame header that may still be a torn tail: one disk
-/// sector, the unit a disk writes atomically (see [`torn_tail`]).
+/// sector, the unit a disk writes atomically (see `torn_tail`).
 pub const SECTOR: u64 = 512;
 
 impl fmt::Display for JournalDamage {
@@ -567,8 +572,29 @@ impl<R: Journaled> RecordStore<R> for Journal<R> {
             });
         }
         let changes = R::changes(self.last.as_ref(), record);
-        if changes.is_empty() {
+        if changes.is_empty() && self.last.as_ref() == Some(record) {
             return Ok(());
+        }
+        // Refuse to write what replay would not rebuild: a journal that cannot be replayed
+        // would stop the node at its next start, far from the save that broke it.
+        let mut rebuilt = self.last.clone();
+        for c in &changes {
+            let c = postcard::to_allocvec(c)
+                .ok()
+                .and_then(|b| postcard::from_bytes::<R::Change>(&b).ok())
+                .ok_or_else(|| {
+                    StorageError::Encode(format!("a change that does not round-trip: {c:?}"))
+                })?;
+            rebuilt = Some(R::apply(rebuilt, c).map_err(|e| {
+                StorageError::Encode(format!("the record's changes cannot be replayed: {e}"))
+            })?);
+        }
+        if rebuilt.as_ref() != Some(record) {
+            return Err(StorageError::Encode(
+                "the record's changes do not rebuild it (a change the record type cannot \
+                 express)"
+                    .into(),
+            ));
         }
         let payload =
             postcard::to_allocvec(&changes).map_err(|e| StorageError::Encode(e.to_string()))?;
