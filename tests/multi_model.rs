@@ -19,7 +19,7 @@ fn check(cfg: MultiConfig) -> run::Report {
         serde_json::Value::Null,
         MultiModel::new(cfg),
         &RunOptions {
-            threads: 2,
+            threads: 1,
             strategy: Search::Dfs,
             symmetry: None,
             progress: false,
@@ -291,7 +291,7 @@ fn paxos(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn the_command_line_checks_multi() {
-    let (code, out, _) = paxos(&["check", "multi", "--config", "basic"]);
+    let (code, out, _) = paxos(&["check", "multi", "--config", "basic", "--threads", "1"]);
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("multi: 23489 states, 4919 unique, max depth 18"),

@@ -204,32 +204,21 @@ impl MultiConfig {
         let timer = Some(Duration::from_millis(100)..Duration::from_millis(200));
         let mut actors: Vec<MultiActor> = (0..self.replicas)
             .map(|i| {
-                MultiActor::Replica(Box::new(Replica {
-                    leader: Leader {
-                        index: i as u32,
-                        replicas: replicas.clone(),
-                        lead: i == 0,
-                        election: (1..=self.candidates)
-                            .contains(&i)
-                            .then(|| timer.clone())
-                            .flatten(),
-                        heartbeat: self.heartbeat.then(|| timer.clone()).flatten(),
-                        window: self.window,
-                        max_batch: self.max_batch,
-                        max_round: self.max_round,
-                        max_slots: self.max_slots,
-                        bug: self.bug,
-                    },
-                    acceptor: Acceptor {
-                        reaccept: false,
-                        bug: self.bug,
-                    },
-                    learner: Learner {
-                        index: i as u32,
-                        replicas: replicas.clone(),
-                        bug: self.bug,
-                    },
-                }))
+                let knobs = ReplicaKnobs {
+                    lead: i == 0,
+                    election: (1..=self.candidates)
+                        .contains(&i)
+                        .then(|| timer.clone())
+                        .flatten(),
+                    heartbeat: self.heartbeat.then(|| timer.clone()).flatten(),
+                    window: self.window,
+                    max_batch: self.max_batch,
+                    max_round: self.max_round,
+                    max_slots: self.max_slots,
+                    reaccept: false,
+                    bug: self.bug,
+                };
+                MultiActor::Replica(Box::new(Replica::build(i, &replicas, &knobs)))
             })
             .collect();
         actors.extend(self.ops.iter().enumerate().map(|(c, ops)| {

@@ -44,8 +44,7 @@ use crate::ballot::Ballot;
 use crate::models::harness::ActorHarness;
 pub use crate::models::network::NetworkKind;
 use crate::multi::{
-    Acceptor, Bug, Client, Cmd, Entry, Leader, Learner, Msg, MultiActor, Op, Replica, Slot, Text,
-    Timer,
+    Bug, Client, Cmd, Entry, Msg, MultiActor, Op, Replica, ReplicaKnobs, Slot, Text, Timer,
 };
 use crate::quorum::majority;
 use itertools::Itertools;

@@ -1,4 +1,20 @@
-//! Multi-Paxos's side of the deployment: how a replica's durable [`Record`] is journaled.
+//! Multi-Paxos's side of the deployment: its member role, which actor a member runs, what the
+//! runtime needs of its messages, and how a replica's durable [`Record`] is journaled.
+//!
+//! This is the protocol's side of the runtime's seam ([`crate::runtime::protocol`]), the only
+//! file of `src/multi` that names the runtime. No node runs Multi-Paxos yet (issue 14): what
+//! is here is the part that does not depend on how the node is started.
+//!
+//! # The actor
+//!
+//! Every member is a replica (leader, acceptor, learner) built by [`Replica::build`], the
+//! constructor the model uses, with [`runtime_knobs`]: member 0 leads first, every member
+//! stands for election when it hears no leader for a member-retry period, the leader sends
+//! heartbeats four times as often, and no model bound (rounds, slots) applies. No pinned model
+//! configuration has exactly these knobs (the models bound the log and give election timers
+//! to one or two replicas), so [`MemberRole::checked_model`] names none.
+//!
+//! # The journal
 //!
 //! The runtime's append-only journal ([`crate::runtime::storage::journal`]) saves a record as
 //! the changes since the previous save. A replica's record is its acceptor's promise, its last
@@ -8,10 +24,122 @@
 //! promise and the round never fall, a slot's vote is only replaced by one of a higher ballot,
 //! and no vote is above the promise.
 
-use super::msg::{Record, Slot, Vote};
+use super::msg::{Bug, Msg, Record, Slot, Vote};
+use super::replica::{Replica, ReplicaKnobs};
+use super::MultiActor;
 use crate::ballot::Ballot;
+use crate::runtime::config::{self, Timing};
 use crate::runtime::storage::journal::Journaled;
+use crate::runtime::{Deploy, MemberRole, WireMsg};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::time::Duration;
+
+/// A member's role: every member of a Multi-Paxos cluster is a replica.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Leader, acceptor and learner in one process.
+    Replica,
+}
+
+/// A Multi-Paxos cluster's member list.
+pub type Membership = config::Membership<Role>;
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl MemberRole for Role {
+    const NAMES: &'static [&'static str] = &["replica"];
+    const PEER: Role = Role::Replica;
+
+    fn parse(s: &str) -> Option<Role> {
+        (s == "replica").then_some(Role::Replica)
+    }
+
+    fn name(self) -> &'static str {
+        "replica"
+    }
+
+    fn validate_layout(roles: &[Role]) -> Result<(), String> {
+        match roles.len() {
+            n if n < 3 => Err(format!(
+                "{n} replica(s): Paxos needs at least 3 acceptors; a majority of 3 tolerates one \
+                 failure, fewer tolerate none"
+            )),
+            n if n > 64 => Err(format!("{n} replicas: at most 64 are supported")),
+            _ => Ok(()),
+        }
+    }
+
+    fn checked_model(_: &[Role]) -> Option<&'static str> {
+        None
+    }
+}
+
+/// The knobs of replica `index` in a running cluster (see the module docs).
+pub fn runtime_knobs(index: usize, timing: &Timing) -> ReplicaKnobs {
+    let election = timing.member_retry.clone();
+    let hb_start = (election.start / 4).max(Duration::from_millis(1));
+    let hb_end = (election.start / 2).max(hb_start + Duration::from_millis(1));
+    ReplicaKnobs {
+        lead: index == 0,
+        election: Some(election),
+        heartbeat: Some(hb_start..hb_end),
+        window: 16,
+        max_batch: 64,
+        max_round: u32::MAX,
+        max_slots: Slot::MAX,
+        reaccept: true,
+        bug: Bug::None,
+    }
+}
+
+/// Multi-Paxos as the runtime deploys it.
+#[derive(Clone, Copy, Debug)]
+pub struct MultiDeploy;
+
+impl Deploy for MultiDeploy {
+    type Role = Role;
+    type Actor = MultiActor;
+    type Msg = Msg;
+    type Record = Record;
+
+    fn member_actor(membership: &Membership, index: usize, timing: &Timing) -> MultiActor {
+        let replicas = membership.ids(|_| true);
+        let knobs = runtime_knobs(index, timing);
+        MultiActor::Replica(Box::new(Replica::build(index, &replicas, &knobs)))
+    }
+}
+
+impl WireMsg for Msg {
+    fn client_may_send(&self) -> bool {
+        matches!(self, Msg::Request(_))
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Msg::Request(_) => "Request",
+            Msg::Reply(..) => "Reply",
+            Msg::NotLeader(..) => "NotLeader",
+            Msg::Prepare(..) => "Prepare",
+            Msg::Promise(..) => "Promise",
+            Msg::Accept(..) => "Accept",
+            Msg::Accepted(..) => "Accepted",
+            Msg::Nack(..) => "Nack",
+            Msg::Chosen(..) => "Chosen",
+            Msg::CatchUp(_) => "CatchUp",
+            Msg::Entries(_) => "Entries",
+            Msg::Heartbeat(..) => "Heartbeat",
+        }
+    }
+
+    fn in_range(&self) -> bool {
+        Msg::in_range(self)
+    }
+}
 
 /// One change of a replica's record, as the journal stores it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

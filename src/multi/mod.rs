@@ -29,7 +29,7 @@ pub use kv::Kv;
 pub use leader::{Leader, LeaderState, Phase};
 pub use learner::{Learner, LearnerState};
 pub use msg::{Bug, Cmd, Entry, Msg, Op, Record, Ret, Slot, Text, Timer};
-pub use replica::{Replica, ReplicaState};
+pub use replica::{Replica, ReplicaKnobs, ReplicaState};
 
 use crate::actor_kit::{project, save_first};
 use serde::{Deserialize, Serialize};

@@ -9,12 +9,39 @@
 use super::acceptor::{Acceptor, AcceptorState};
 use super::leader::{Leader, LeaderState};
 use super::learner::{Learner, LearnerState};
-use super::msg::{Msg, Record, Timer};
+use super::msg::{Bug, Msg, Record, Slot, Timer};
 use super::Out2;
 use crate::actor_kit::{project, settle, Role};
 use serde::{Deserialize, Serialize};
 use stateright::actor::Id;
 use std::borrow::Cow;
+use std::ops::Range;
+use std::time::Duration;
+
+/// The protocol's choices for one replica: the one way both the model's configurations
+/// (`models/multi/config.rs`) and the runtime's deployment ([`super::deploy`]) build a
+/// [`Replica`], so that what runs is what was checked, up to the values of these knobs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaKnobs {
+    /// Whether this replica runs phase 1 as soon as it starts (the first leader).
+    pub lead: bool,
+    /// Election timer range; `None`: never stands for election on its own.
+    pub election: Option<Range<Duration>>,
+    /// Heartbeat timer range; `None`: no heartbeats.
+    pub heartbeat: Option<Range<Duration>>,
+    /// Most slots in flight at once.
+    pub window: usize,
+    /// Most commands in one slot.
+    pub max_batch: usize,
+    /// Highest round a replica may start.
+    pub max_round: u32,
+    /// Slots are `0..max_slots`.
+    pub max_slots: Slot,
+    /// Whether an acceptor answers a repeated `Accept` of its vote again.
+    pub reaccept: bool,
+    /// Seeded bug (`Bug::None` outside models and tests).
+    pub bug: Bug,
+}
 
 /// The roles of a replica.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -55,6 +82,33 @@ fn with<R: Role<super::MultiActor>>(
 }
 
 impl Replica {
+    /// Replica `index` of `replicas` (every replica's id, by index) with `knobs`.
+    pub fn build(index: usize, replicas: &[Id], knobs: &ReplicaKnobs) -> Replica {
+        Replica {
+            leader: Leader {
+                index: index as u32,
+                replicas: replicas.to_vec(),
+                lead: knobs.lead,
+                election: knobs.election.clone(),
+                heartbeat: knobs.heartbeat.clone(),
+                window: knobs.window,
+                max_batch: knobs.max_batch,
+                max_round: knobs.max_round,
+                max_slots: knobs.max_slots,
+                bug: knobs.bug,
+            },
+            acceptor: Acceptor {
+                reaccept: knobs.reaccept,
+                bug: knobs.bug,
+            },
+            learner: Learner {
+                index: index as u32,
+                replicas: replicas.to_vec(),
+                bug: knobs.bug,
+            },
+        }
+    }
+
     /// The durable record of `state`.
     pub fn record(&self, state: &ReplicaState) -> Record {
         let mut r = Record::default();
