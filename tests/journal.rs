@@ -474,3 +474,41 @@ fn a_save_that_replay_could_not_rebuild_is_refused_and_writes_nothing() {
     drop(j);
     assert_eq!(open(d.path()).unwrap().load().unwrap().as_ref(), h.last());
 }
+
+/// A data directory whose protocol journals its record (`Deploy::Store` of Multi-Paxos):
+/// initialisation writes the journal, a plain start replays it, and an initialisation that
+/// stopped before its member file is named as such.
+#[test]
+fn a_data_directory_can_hold_a_journal() {
+    use paxos::runtime::identity::{Identity, Incarnation};
+    use paxos::runtime::storage::DataDir;
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("r0");
+    let me = Identity {
+        cluster_id: 0xabc,
+        incarnation: Incarnation(0x1234),
+        index: 0,
+        members: (1..=3).map(|p| format!("replica 127.0.0.1:{p}")).collect(),
+    };
+    let mut data = DataDir::<Journal<Record>>::init_as(&dir, &me).unwrap();
+    assert_eq!(data.storage_path(), dir.join(JOURNAL_FILE));
+    assert!(!dir.join("paxos.storage").exists());
+    assert_eq!(data.load().unwrap(), None);
+    let h = history();
+    data.save(&h[1]).unwrap();
+    drop(data);
+    let data = DataDir::<Journal<Record>>::open_as(&dir, &me, true).unwrap();
+    assert_eq!(data.load().unwrap().as_ref(), Some(&h[1]));
+    drop(data);
+    // A directory whose initialisation wrote the journal header but not the member file.
+    let half = d.path().join("r1");
+    fs::create_dir(&half).unwrap();
+    Journal::<Record>::create(&half).unwrap();
+    let err = DataDir::<Journal<Record>>::open_as(&half, &me, true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("holds paxos.journal but no paxos.member: its initialisation did not finish"),
+        "{err}"
+    );
+}

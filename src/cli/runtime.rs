@@ -325,7 +325,7 @@ pub fn node_main(a: NodeArgs) -> ExitCode {
         );
     }
     let result = if a.init {
-        init_node(&cfg)
+        init_node::<SingleDeploy>(&cfg)
     } else {
         run_node::<SingleDeploy>(&cfg, &stop_on_signals()).map(|_| ())
     };

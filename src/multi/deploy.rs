@@ -29,7 +29,7 @@ use super::replica::{Replica, ReplicaKnobs};
 use super::MultiActor;
 use crate::ballot::Ballot;
 use crate::runtime::config::{self, Timing};
-use crate::runtime::storage::journal::Journaled;
+use crate::runtime::storage::journal::{Journal, Journaled};
 use crate::runtime::{Deploy, MemberRole, WireMsg};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -106,6 +106,7 @@ impl Deploy for MultiDeploy {
     type Actor = MultiActor;
     type Msg = Msg;
     type Record = Record;
+    type Store = Journal<Record>;
 
     fn member_actor(membership: &Membership, index: usize, timing: &Timing) -> MultiActor {
         let replicas = membership.ids(|_| true);

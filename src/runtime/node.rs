@@ -102,13 +102,13 @@ impl fmt::Display for NodeError {
 impl std::error::Error for NodeError {}
 
 /// `paxos node --init`: creates member `cfg.index`'s storage (see the module docs).
-pub fn init_node<R: MemberRole>(cfg: &NodeConfig<R>) -> Result<(), NodeError> {
+pub fn init_node<D: Deploy>(cfg: &NodeConfig<D::Role>) -> Result<(), NodeError> {
     let incarnation = cfg.incarnation.ok_or(NodeError::NoIncarnation)?;
     let identity = Identity {
         incarnation,
         ..cfg.identity()
     };
-    DataDir::init(&cfg.data_dir, &identity).map_err(NodeError::Init)?;
+    DataDir::<D::Store>::init_as(&cfg.data_dir, &identity).map_err(NodeError::Init)?;
     println!(
         "paxos node {} initialised {} (cluster id {:#018x}, incarnation {incarnation}); start it \
          with the same flags, without --init",
@@ -126,8 +126,9 @@ pub fn run_node<D: Deploy>(
 ) -> Result<Counters, NodeError> {
     let me = cfg.membership.members[cfg.index];
     let _span = info_span!("node", id = cfg.index).entered();
-    let dir = DataDir::open(&cfg.data_dir, &cfg.identity(), cfg.incarnation.is_some())
-        .map_err(NodeError::Storage)?;
+    let dir =
+        DataDir::<D::Store>::open_as(&cfg.data_dir, &cfg.identity(), cfg.incarnation.is_some())
+            .map_err(NodeError::Storage)?;
     let incarnation = dir.identity().incarnation;
     let stored: Option<D::Record> = dir.load().map_err(NodeError::Storage)?;
     match &stored {

@@ -12,9 +12,12 @@
 //!   pinned model checked (the runtime refuses an unchecked layout unless told otherwise).
 //! * [`Deploy`]: which actor member `i` of a [`Membership`] runs, with which timers.
 //!
-//! The record type is the actor's `Storage`; the runtime only needs it to be serialisable.
+//! The record type is the actor's `Storage`; the runtime needs it serialisable, and the
+//! deployment names the file format that holds it (`Deploy::Store`: the two-slot file for a
+//! small record, the append-only journal for one that grows).
 
 use super::config::{Membership, Timing};
+use super::storage::{RecordStore, StoreFormat};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use stateright::actor::Actor;
@@ -59,6 +62,8 @@ pub trait Deploy {
     type Msg: WireMsg;
     /// Its durable record.
     type Record: Serialize + DeserializeOwned + Debug;
+    /// The format of the record file in a member's data directory.
+    type Store: StoreFormat + RecordStore<Self::Record> + 'static;
 
     /// The actor member `index` of `membership` runs: the same actor a pinned model explores,
     /// with real addresses as ids and real timers.

@@ -155,6 +155,7 @@ impl Deploy for SingleDeploy {
     type Actor = SingleActor;
     type Msg = Msg;
     type Record = Storage;
+    type Store = crate::runtime::storage::SlotFile;
 
     fn member_actor(membership: &Membership, index: usize, timing: &Timing) -> SingleActor {
         let knobs = Knobs::RUNTIME;

@@ -16,6 +16,7 @@
 //! started with (see [`crate::runtime::identity`]).
 
 use super::file_ops::{create_dir_durably, io_err, lock, write_file_atomically_as};
+use super::journal::{journal_header, Journal, Journaled, JOURNAL_FILE, JOURNAL_TEMP_FILE};
 use super::slot_file::{initial_file, SlotFile};
 use super::{RecordStore, StorageError};
 use crate::runtime::identity::Identity;
@@ -45,8 +46,10 @@ pub fn read_member_file(dir: &Path) -> Result<Identity, StorageError> {
     Identity::parse(&text).map_err(|why| StorageError::BadMemberFile { path, why })
 }
 
-/// Why `dir` is not an initialised data directory, if it is not.
-fn uninitialised(dir: &Path) -> Option<StorageError> {
+/// Why `dir` is not an initialised data directory holding a record file of format `S`, if it
+/// is not.
+fn uninitialised<S: StoreFormat>(dir: &Path) -> Option<StorageError> {
+    let storage_file = S::FILE;
     // `exists` would hide a permission error as "missing": ask for the metadata itself.
     let present = |p: &Path| match fs::symlink_metadata(p) {
         Ok(_) => Ok(true),
@@ -61,7 +64,7 @@ fn uninitialised(dir: &Path) -> Option<StorageError> {
         Ok(m) => m,
         Err(e) => return Some(e),
     };
-    let record = dir.join(STORAGE_FILE);
+    let record = dir.join(storage_file);
     let why = if !dir.is_dir() {
         if dir.exists() {
             "is not a directory".to_string()
@@ -70,14 +73,14 @@ fn uninitialised(dir: &Path) -> Option<StorageError> {
         }
     } else if member {
         return None;
-    } else if fs::read(&record).is_ok_and(|b| b == initial_file()) {
+    } else if fs::read(&record).is_ok_and(|b| S::is_initial(&b)) {
         format!(
-            "holds {STORAGE_FILE} but no {MEMBER_FILE}: its initialisation did not finish, so \
+            "holds {storage_file} but no {MEMBER_FILE}: its initialisation did not finish, so \
              this member never ran; remove the directory and initialise it again"
         )
     } else if present(&record).unwrap_or(true) {
         format!(
-            "holds {STORAGE_FILE} with saved records but no {MEMBER_FILE}: this member ran and \
+            "holds {storage_file} with saved records but no {MEMBER_FILE}: this member ran and \
              its member file is lost; do not initialise it again (its promises would be \
              forgotten), restore {MEMBER_FILE} or keep the member out"
         )
@@ -90,20 +93,77 @@ fn uninitialised(dir: &Path) -> Option<StorageError> {
     })
 }
 
-/// A node's data directory, locked for the lifetime of this value, with its record store open.
+/// A record file format a data directory can hold: the two-slot file ([`SlotFile`], the
+/// default) or the append-only journal ([`super::journal::Journal`]). A protocol's deployment
+/// names its format (`Deploy::Store`).
+pub trait StoreFormat: Sized {
+    /// The file's name inside the data directory.
+    const FILE: &'static str;
+    /// Creates the file of a new member ("nothing saved yet").
+    fn create(dir: &Path) -> Result<(), StorageError>;
+    /// Opens and checks the file of an initialised directory.
+    fn open(dir: &Path) -> Result<Self, StorageError>;
+    /// Whether `bytes` are exactly what [`StoreFormat::create`] writes.
+    fn is_initial(bytes: &[u8]) -> bool;
+}
+
+impl StoreFormat for SlotFile {
+    const FILE: &'static str = STORAGE_FILE;
+    fn create(dir: &Path) -> Result<(), StorageError> {
+        SlotFile::create(dir)
+    }
+    fn open(dir: &Path) -> Result<Self, StorageError> {
+        SlotFile::open(dir)
+    }
+    fn is_initial(bytes: &[u8]) -> bool {
+        bytes == initial_file()
+    }
+}
+
+impl<R: Journaled> StoreFormat for Journal<R> {
+    const FILE: &'static str = JOURNAL_FILE;
+    fn create(dir: &Path) -> Result<(), StorageError> {
+        Journal::<R>::create(dir)
+    }
+    fn open(dir: &Path) -> Result<Self, StorageError> {
+        Journal::open(dir)
+    }
+    fn is_initial(bytes: &[u8]) -> bool {
+        bytes == journal_header()
+    }
+}
+
+/// A node's data directory, locked for the lifetime of this value, with its record store (of
+/// format `S`) open.
 #[derive(Debug)]
-pub struct DataDir {
+pub struct DataDir<S = SlotFile> {
     dir: PathBuf,
     _lock: File,
-    records: SlotFile,
+    records: S,
     identity: Identity,
 }
 
-impl DataDir {
+impl DataDir<SlotFile> {
+    /// [`DataDir::init_as`] with the two-slot record file.
+    pub fn init(dir: &Path, identity: &Identity) -> Result<DataDir, StorageError> {
+        Self::init_as(dir, identity)
+    }
+
+    /// [`DataDir::open_as`] with the two-slot record file.
+    pub fn open(
+        dir: &Path,
+        asked: &Identity,
+        check_incarnation: bool,
+    ) -> Result<DataDir, StorageError> {
+        Self::open_as(dir, asked, check_incarnation)
+    }
+}
+
+impl<S: StoreFormat> DataDir<S> {
     /// Initialises a new member's storage in `dir` (created if missing; an existing directory
     /// must be empty): an initialised record file ("nothing saved yet"), then, as the last act,
     /// the member file recording `identity`. Returns the directory opened and locked.
-    pub fn init(dir: &Path, identity: &Identity) -> Result<DataDir, StorageError> {
+    pub fn init_as(dir: &Path, identity: &Identity) -> Result<DataDir<S>, StorageError> {
         if dir.exists() {
             let mut entries = fs::read_dir(dir)
                 .map_err(io_err(dir, "list"))?
@@ -127,7 +187,7 @@ impl DataDir {
             create_dir_durably(dir)?;
         }
         let lock = lock(dir)?;
-        SlotFile::create(dir)?;
+        S::create(dir)?;
         write_file_atomically_as(
             dir,
             MEMBER_TEMP_FILE,
@@ -142,13 +202,13 @@ impl DataDir {
     /// Opens and locks an initialised data directory for the member `asked` and checks its
     /// record file (a damaged one is an error naming the file, the slot and the reason). The
     /// recorded identity must be `asked` (its incarnation only when `check_incarnation`).
-    pub fn open(
+    pub fn open_as(
         dir: &Path,
         asked: &Identity,
         check_incarnation: bool,
-    ) -> Result<DataDir, StorageError> {
+    ) -> Result<DataDir<S>, StorageError> {
         // Checked before the lock is taken too, so that a refused start leaves nothing behind.
-        if let Some(e) = uninitialised(dir) {
+        if let Some(e) = uninitialised::<S>(dir) {
             return Err(e);
         }
         let lock = lock(dir)?;
@@ -161,8 +221,8 @@ impl DataDir {
         lock: File,
         asked: &Identity,
         check_incarnation: bool,
-    ) -> Result<DataDir, StorageError> {
-        if let Some(e) = uninitialised(dir) {
+    ) -> Result<DataDir<S>, StorageError> {
+        if let Some(e) = uninitialised::<S>(dir) {
             return Err(e);
         }
         let member = dir.join(MEMBER_FILE);
@@ -170,7 +230,7 @@ impl DataDir {
         if let Some(why) = identity.mismatch(asked, check_incarnation) {
             return Err(StorageError::WrongMember { path: member, why });
         }
-        for stale in [TEMP_FILE, MEMBER_TEMP_FILE] {
+        for stale in [TEMP_FILE, JOURNAL_TEMP_FILE, MEMBER_TEMP_FILE] {
             let tmp = dir.join(stale);
             if tmp.exists() {
                 fs::remove_file(&tmp).map_err(io_err(&tmp, "remove stale"))?;
@@ -179,7 +239,7 @@ impl DataDir {
         Ok(DataDir {
             dir: dir.to_path_buf(),
             _lock: lock,
-            records: SlotFile::open(dir)?,
+            records: S::open(dir)?,
             identity,
         })
     }
@@ -191,7 +251,7 @@ impl DataDir {
 
     /// The record file's path.
     pub fn storage_path(&self) -> PathBuf {
-        self.records.path()
+        self.dir.join(S::FILE)
     }
 
     /// The identity recorded at initialisation.
@@ -202,10 +262,7 @@ impl DataDir {
 
 /// The data directory is the record store of the node that holds it: it delegates to its
 /// record file, and keeps the lock for as long as the store is in use.
-impl<R> RecordStore<R> for DataDir
-where
-    SlotFile: RecordStore<R>,
-{
+impl<R, S: RecordStore<R>> RecordStore<R> for DataDir<S> {
     fn load(&self) -> Result<Option<R>, StorageError> {
         self.records.load()
     }
