@@ -282,7 +282,9 @@ pub fn check_multi_refinement(cfg: &MultiConfig) -> Result<MultiRefinementReport
 
 /// [`check_multi_refinement`], stopping after `max_edges` edges when that is set and no edge
 /// was refused by then: the report then says so ([`MultiRefinementReport::stopped_at`]) and
-/// claims nothing about the edges beyond. `paxos check multi --bug` uses it, since a bug's
+/// claims nothing about the edges beyond. With a budget the walk is breadth first (so the
+/// edges covered are those nearest the initial states, and a violation found is reported with
+/// a shortest trace); without one it is depth first, then breadth first for the trace. `paxos check multi --bug` uses it, since a bug's
 /// configuration can be far larger than the walk can cover in a command's time.
 ///
 /// # Errors

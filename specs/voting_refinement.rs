@@ -92,7 +92,7 @@ use stateright::Model;
 
 use super::voting::{SpecAction, SpecConfig, SpecModel, SpecMsg, SpecState, NO_BALLOT};
 use crate::models::search::Search;
-use crate::models::walk::{path_to, walk, EdgeCheck, Refused, Walked};
+use crate::models::walk::{refused_trace, walk, EdgeCheck, Refused, Walked};
 
 // ------------------------------------------------------------------------------------------
 // The Voting spec
@@ -852,18 +852,7 @@ fn violation<M>(model: &M, pass: &Walked<M, Found>, refused: &Refused<M, Found>)
 where
     M: Model<State = SpecState, Action = SpecAction>,
 {
-    let parents = pass
-        .parents
-        .as_ref()
-        .expect("a breadth-first walk keeps parents");
-    let path = path_to(model, parents, refused.source).expect("the source was walked");
-    let mut trace: Vec<String> = path
-        .iter()
-        .enumerate()
-        .map(|(i, a)| format!("{}. {}", i + 1, describe(a)))
-        .collect();
-    let step = describe(&refused.action);
-    trace.push(format!("{}. {step}", trace.len() + 1));
+    let (trace, step) = refused_trace(model, pass, refused, describe);
     let found = &refused.refusal;
     VotingViolation {
         trace,
